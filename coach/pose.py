@@ -1,0 +1,194 @@
+"""Pose frames and landmark tracks: the data everything downstream works on.
+
+A :class:`PoseFrame` is one video frame's pose: 33 normalized landmarks
+``(x, y, z, visibility)``, 33 world landmarks ``(x, y, z)`` in metres, the
+frame timestamp in seconds (from the video, never the wall clock) and the image
+size. A frame with no detected person has all-NaN landmarks and
+``detected == False``.
+
+A :class:`PoseTrack` is a sequence of frames stored column-wise (numpy arrays)
+and saved as an ``.npz`` file (see ``TRACK_FORMAT`` below and the README);
+no pickle is used when saving or loading.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .landmarks import NUM_LANDMARKS
+
+TRACK_FORMAT = "back-coach-track"
+TRACK_VERSION = 1
+
+
+class TrackError(ValueError):
+    """A landmark track file is missing, corrupt or of another format."""
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class PoseFrame:
+    """One frame's pose. Arrays are read-only.
+
+    landmarks: (33, 4) float32, normalized x, y (0..1 of image width/height),
+        z (MediaPipe's relative depth) and visibility (0..1). NaN where unknown.
+    world: (33, 3) float32 world landmarks in metres (hip-centred), NaN if unknown.
+    timestamp: seconds from the start of the source.
+    image_size: (width, height) in pixels of the (upright) image.
+    """
+
+    landmarks: np.ndarray
+    world: np.ndarray
+    timestamp: float
+    image_size: tuple[int, int]
+
+    def __post_init__(self) -> None:
+        lm = np.asarray(self.landmarks, dtype=np.float32)
+        if lm.shape != (NUM_LANDMARKS, 4):
+            raise ValueError(f"landmarks must have shape (33, 4), got {lm.shape}")
+        wd = np.asarray(self.world if self.world is not None else np.full((NUM_LANDMARKS, 3), np.nan), dtype=np.float32)
+        if wd.shape != (NUM_LANDMARKS, 3):
+            raise ValueError(f"world landmarks must have shape (33, 3), got {wd.shape}")
+        w, h = (int(v) for v in self.image_size)
+        if w <= 0 or h <= 0:
+            raise ValueError(f"image size must be positive, got {self.image_size}")
+        object.__setattr__(self, "landmarks", _readonly(lm.copy()))
+        object.__setattr__(self, "world", _readonly(wd.copy()))
+        object.__setattr__(self, "timestamp", float(self.timestamp))
+        object.__setattr__(self, "image_size", (w, h))
+
+    @property
+    def detected(self) -> bool:
+        return bool(np.isfinite(self.landmarks[:, :2]).any())
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """(33, 2) landmark positions in pixels (aspect-ratio correct)."""
+        w, h = self.image_size
+        return self.landmarks[:, :2] * np.array([w, h], dtype=np.float32)
+
+    @classmethod
+    def empty(cls, timestamp: float, image_size: tuple[int, int]) -> "PoseFrame":
+        """A frame in which no person was found."""
+        return cls(np.full((NUM_LANDMARKS, 4), np.nan, np.float32), None, timestamp, image_size)
+
+    @classmethod
+    def from_normalized(
+        cls,
+        landmarks: Sequence,
+        image_size: tuple[int, int],
+        timestamp: float = 0.0,
+        world: Sequence | None = None,
+    ) -> "PoseFrame":
+        """Build a frame from 33 normalized landmarks given as an array-like of
+        ``(x, y, z, visibility)`` rows or of dicts with those keys
+        (``visibility`` may be missing: then 1.0)."""
+        rows = list(landmarks)
+        if len(rows) != NUM_LANDMARKS:
+            raise ValueError(f"expected 33 landmarks, got {len(rows)}")
+        arr = np.full((NUM_LANDMARKS, 4), np.nan, np.float32)
+        for i, r in enumerate(rows):
+            if r is None:
+                continue
+            if isinstance(r, dict):
+                vals = [r.get("x"), r.get("y"), r.get("z", 0.0), r.get("visibility", 1.0)]
+            else:
+                vals = list(r) + [0.0, 1.0][len(r) - 2:] if len(r) < 4 else list(r)[:4]
+            arr[i] = [np.nan if v is None else float(v) for v in vals]
+        return cls(arr, world, timestamp, image_size)
+
+
+@dataclass
+class PoseTrack:
+    """A recorded landmark track (column-wise)."""
+
+    timestamps: np.ndarray  # (N,) float64 seconds
+    landmarks: np.ndarray  # (N, 33, 4) float32
+    world: np.ndarray  # (N, 33, 3) float32
+    image_size: tuple[int, int]
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.timestamps = np.asarray(self.timestamps, dtype=np.float64).reshape(-1)
+        n = len(self.timestamps)
+        self.landmarks = np.asarray(self.landmarks, dtype=np.float32).reshape(n, NUM_LANDMARKS, 4)
+        self.world = np.asarray(self.world, dtype=np.float32).reshape(n, NUM_LANDMARKS, 3)
+        self.image_size = (int(self.image_size[0]), int(self.image_size[1]))
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def __iter__(self) -> Iterator[PoseFrame]:
+        for i in range(len(self)):
+            yield self.frame(i)
+
+    def frame(self, i: int) -> PoseFrame:
+        return PoseFrame(self.landmarks[i], self.world[i], float(self.timestamps[i]), self.image_size)
+
+    @property
+    def duration(self) -> float:
+        return float(self.timestamps[-1] - self.timestamps[0]) if len(self) > 1 else 0.0
+
+    @classmethod
+    def from_frames(cls, frames: Sequence[PoseFrame], meta: dict | None = None) -> "PoseTrack":
+        if not frames:
+            raise TrackError("no frames")
+        return cls(
+            np.array([f.timestamp for f in frames]),
+            np.stack([f.landmarks for f in frames]),
+            np.stack([f.world for f in frames]),
+            frames[0].image_size,
+            dict(meta or {}),
+        )
+
+    def save(self, path: str | Path) -> None:
+        meta = dict(self.meta, format=TRACK_FORMAT, version=TRACK_VERSION,
+                    image_width=self.image_size[0], image_height=self.image_size[1])
+        np.savez_compressed(
+            path,
+            timestamps=self.timestamps,
+            landmarks=self.landmarks,
+            world=self.world,
+            meta=np.array(json.dumps(meta, sort_keys=True)),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> "PoseTrack":
+        path = Path(path)
+        if not path.is_file():
+            raise TrackError(f"no such file: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                if meta.get("format") != TRACK_FORMAT:
+                    raise TrackError(f"{path} is not a {TRACK_FORMAT} file")
+                if int(meta.get("version", 0)) > TRACK_VERSION:
+                    raise TrackError(f"{path} has track version {meta.get('version')}, newer than this coach reads")
+                track = cls(z["timestamps"], z["landmarks"], z["world"],
+                            (meta["image_width"], meta["image_height"]), meta)
+        except TrackError:
+            raise
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, EOFError) as e:
+            raise TrackError(f"{path} is not a readable landmark track ({type(e).__name__}: {e})") from None
+        if len(track) == 0:
+            raise TrackError(f"{path} holds no frames")
+        return track
+
+
+def is_track_file(path: str | Path) -> bool:
+    """True if the path looks like a landmark track (by content, not only suffix)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return head == b"PK\x03\x04" and str(path).lower().endswith(".npz")

@@ -1,0 +1,141 @@
+"""Thresholds as data: the one place that lists every tunable number of an
+exercise (the rule's own thresholds plus the engine's timing parameters), and
+the thresholds file format read by the CLI, the tests and the tuning UI.
+
+Thresholds file (JSON)::
+
+    {
+      "profile": "my physio",                 # optional name
+      "plank": {"sag_deg": 8, "hold_target_s": 30},
+      "bird_dog": {"leg_high_deg": 5}
+    }
+
+Top-level keys are exercise names (see ``coach exercises``); each maps
+threshold names to numbers. Unknown exercises, unknown threshold names,
+non-numbers and values outside a threshold's range are errors.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Mapping
+
+from pose_rules.base import Rule, Threshold
+
+
+class ThresholdError(ValueError):
+    """A thresholds file or override is invalid (message is one line)."""
+
+
+def engine_thresholds(rule: Rule) -> tuple[Threshold, ...]:
+    """The engine's tunable timing parameters for this rule."""
+    out = [
+        Threshold("grace_s", "s", 0.5, 0.0, 3.0,
+                  "bad or out-of-position time shorter than this does not break a hold"),
+        Threshold("cue_delay_s", "s", 0.5, 0.0, 3.0,
+                  "a fault must last this long before its cue is shown"),
+        Threshold("smoothing_hz", "Hz", 3.0, 0.5, 30.0,
+                  "landmark smoothing cut-off; lower = steadier, higher = faster reaction"),
+    ]
+    if rule.hold_target_s is not None:
+        out.append(Threshold("hold_target_s", "s", rule.hold_target_s, 5.0, 600.0,
+                             "good-form hold time to aim for" + (" (per side)" if rule.hold_per_side else "")))
+    if rule.rep_thresholds is not None:
+        out.append(Threshold("rep_min_top_s", "s", 1.0, 0.0, 10.0,
+                             "time at the top needed for a rep to count"))
+        out.append(Threshold("rep_target", "reps", 5, 1, 50, "reps per side to aim for"))
+    return tuple(out)
+
+
+def all_thresholds(rule: Rule) -> tuple[Threshold, ...]:
+    return tuple(rule.thresholds) + engine_thresholds(rule)
+
+
+def defaults(rule: Rule) -> dict[str, float]:
+    return {t.name: t.default for t in all_thresholds(rule)}
+
+
+def resolve(rule: Rule, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Defaults with ``overrides`` applied; validates names, types and ranges."""
+    table = {t.name: t for t in all_thresholds(rule)}
+    values = {n: t.default for n, t in table.items()}
+    for key, value in (overrides or {}).items():
+        if key not in table:
+            raise ThresholdError(
+                f"{rule.name}: unknown threshold '{key}' (known: {', '.join(table)})")
+        t = table[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ThresholdError(f"{rule.name}.{key}: expected a number, got {value!r}")
+        if not (t.min <= value <= t.max):
+            raise ThresholdError(
+                f"{rule.name}.{key} = {value} is outside its range {t.min}..{t.max} {t.unit}")
+        values[key] = float(value)
+    if rule.rep_thresholds:
+        up, down = rule.rep_thresholds
+        if values[down] >= values[up]:
+            raise ThresholdError(f"{rule.name}: {down} ({values[down]}) must be below {up} ({values[up]})")
+    return values
+
+
+def parse_profile(data) -> dict[str, dict[str, float]]:
+    """Validate a loaded thresholds document; returns {exercise: overrides}."""
+    from pose_rules import RULES
+
+    if not isinstance(data, dict):
+        raise ThresholdError("a thresholds file must be a JSON object of exercise names")
+    out: dict[str, dict[str, float]] = {}
+    for key, value in data.items():
+        if key == "profile":
+            if not isinstance(value, str):
+                raise ThresholdError("'profile' must be a name (a string)")
+            continue
+        if key not in RULES:
+            raise ThresholdError(f"unknown exercise '{key}' in thresholds file (known: {', '.join(RULES)})")
+        if not isinstance(value, dict):
+            raise ThresholdError(f"'{key}' must map threshold names to numbers")
+        resolve(RULES[key], value)  # validates
+        out[key] = {k: float(v) for k, v in value.items()}
+    return out
+
+
+def load_profile(path: str | Path) -> dict[str, dict[str, float]]:
+    path = Path(path)
+    if not path.is_file():
+        raise ThresholdError(f"thresholds file not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ThresholdError(f"{path}: not valid JSON ({e.__class__.__name__}: {str(e).splitlines()[0]})") from None
+    try:
+        return parse_profile(data)
+    except ThresholdError as e:
+        raise ThresholdError(f"{path}: {e}") from None
+
+
+def save_profile(path: str | Path, profile: Mapping[str, Mapping[str, float]], name: str | None = None) -> None:
+    """Write a thresholds file (validated first). Only non-default values are kept."""
+    from pose_rules import RULES
+
+    doc: dict = {"profile": name} if name else {}
+    for ex, vals in profile.items():
+        rule = RULES[ex]
+        resolved = resolve(rule, vals)
+        d = defaults(rule)
+        changed = {k: v for k, v in resolved.items() if v != d[k]}
+        if changed:
+            doc[ex] = changed
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def describe(rule: Rule) -> list[dict]:
+    """Threshold declarations as plain dicts (for listings and UIs)."""
+    return [dict(name=t.name, unit=t.unit, default=t.default, min=t.min, max=t.max, meaning=t.meaning)
+            for t in all_thresholds(rule)]
+
+
+__all__ = ["ThresholdError", "Threshold", "all_thresholds", "defaults", "resolve", "parse_profile",
+           "load_profile", "save_profile", "describe", "replace"]

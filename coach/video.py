@@ -1,0 +1,528 @@
+"""Video input and output.
+
+* :func:`probe` reads a clip's size, rate, duration and rotation.
+* :func:`iter_frames` decodes a clip in a background thread and yields
+  ``(rgb, timestamp)`` pairs.  Timestamps are the video's own presentation
+  times (``pts * time_base``, relative to the first frame), never
+  ``index / fps``, so variable-frame-rate phone clips stay correct.  Rotation
+  metadata (the container's display matrix) is applied so the person is
+  upright.
+* :class:`VideoWriter` writes an annotated video that plays in a browser's
+  ``<video>`` element: ``.mp4`` is H.264 / yuv420p with ``+faststart``,
+  ``.webm`` is VP9 / yuv420p.  Frame timestamps become the pts, so the output
+  keeps the source's timing.
+
+All user-facing failures are raised as :class:`VideoError` with a one-line
+message that starts with the file name.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import av
+import cv2
+import numpy as np
+
+__all__ = [
+    "VideoError",
+    "VideoInfo",
+    "VideoWriter",
+    "iter_frames",
+    "probe",
+    "rotate_upright",
+]
+
+
+class VideoError(ValueError):
+    """A video cannot be read or written; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What :func:`probe` finds out about a clip.
+
+    ``width`` and ``height`` are the *upright* size, i.e. after the rotation
+    metadata is applied (a phone clip stored landscape with a 90° display
+    matrix reports a portrait size).  ``rotation`` is the clockwise rotation in
+    degrees (0, 90, 180 or 270) that the display matrix asks for, the same
+    convention as FFmpeg's legacy ``rotate`` tag (a portrait iPhone clip is 90).
+    ``fps`` is the average rate and only informational; ``duration`` is in
+    seconds (0 if unknown) and ``frame_count`` an estimate (0 if unknown).
+    """
+
+    path: str
+    width: int
+    height: int
+    fps: float
+    duration: float
+    frame_count: int
+    rotation: int
+    codec: str
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def _name(path) -> str:
+    return Path(path).name or str(path)
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _ffmpeg_reason(exc: BaseException) -> str:
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return _one_line(reason)
+
+
+def _check_file(path) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(f"{_name(p)}: no such file")
+    if not p.is_file():
+        raise VideoError(f"{_name(p)}: not a file")
+    if p.stat().st_size == 0:
+        raise VideoError(f"{_name(p)}: file is empty")
+    return p
+
+
+def _open_input(p: Path):
+    """Open *p* with PyAV and return ``(container, video_stream)``."""
+    try:
+        container = av.open(str(p), mode="r")
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise VideoError(
+            f"{_name(p)}: not a video file or it is corrupt ({_ffmpeg_reason(exc)})"
+        ) from None
+    if not container.streams.video:
+        has_streams = len(container.streams) > 0
+        container.close()
+        if not has_streams:
+            raise VideoError(
+                f"{_name(p)}: not a video file or it is corrupt (no streams found)"
+            )
+        raise VideoError(f"{_name(p)}: contains no video stream")
+    return container, container.streams.video[0]
+
+
+def _clockwise(frame_rotation) -> int:
+    """PyAV's ``frame.rotation`` (counter-clockwise, -180..180) -> clockwise 0/90/180/270."""
+    try:
+        ccw = int(round(float(frame_rotation or 0) / 90.0)) * 90
+    except (TypeError, ValueError):
+        return 0
+    return (-ccw) % 360
+
+
+def rotate_upright(image: np.ndarray, rotation: int) -> np.ndarray:
+    """Rotate *image* clockwise by *rotation* degrees (a multiple of 90).
+
+    *rotation* uses the :attr:`VideoInfo.rotation` convention, so
+    ``rotate_upright(stored_image, info.rotation)`` is the upright picture.
+    Returns a C-contiguous array (the input itself when *rotation* is 0).
+    """
+    k = (int(rotation) // 90) % 4
+    if k == 0:
+        return np.ascontiguousarray(image)
+    # np.rot90 with positive k turns counter-clockwise, so negate.
+    return np.ascontiguousarray(np.rot90(image, k=-k))
+
+
+def _fps_of(stream) -> float:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        try:
+            if rate and float(rate) > 0:
+                return float(rate)
+        except (TypeError, ZeroDivisionError):
+            continue
+    return 0.0
+
+
+def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    if not max_side or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / float(max(width, height))
+    return max(1, int(round(width * scale))), max(1, int(round(height * scale)))
+
+
+# --------------------------------------------------------------------------
+# probing
+
+
+def probe(path) -> VideoInfo:
+    """Read a clip's metadata (decodes only its first frame, for the rotation)."""
+    p = _check_file(path)
+    container, stream = _open_input(p)
+    try:
+        cc = stream.codec_context
+        width, height = int(cc.width or 0), int(cc.height or 0)
+        fps = _fps_of(stream)
+        duration = 0.0
+        if container.duration:
+            duration = container.duration / 1_000_000.0
+        elif stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        frame_count = int(stream.frames or 0)
+        if frame_count <= 0 and duration > 0 and fps > 0:
+            frame_count = int(round(duration * fps))
+        codec = cc.name or ""
+
+        rotation = 0
+        try:
+            for frame in container.decode(stream):
+                rotation = _clockwise(frame.rotation)
+                if not width or not height:
+                    width, height = frame.width, frame.height
+                break
+        except av.FFmpegError:
+            pass  # iter_frames reports undecodable clips
+    finally:
+        container.close()
+    if rotation in (90, 270):
+        width, height = height, width
+    return VideoInfo(
+        path=str(p),
+        width=width,
+        height=height,
+        fps=fps,
+        duration=max(0.0, duration),
+        frame_count=max(0, frame_count),
+        rotation=rotation,
+        codec=codec,
+    )
+
+
+# --------------------------------------------------------------------------
+# decoding
+
+
+_END = object()
+
+
+class _Failure:
+    def __init__(self, exc: BaseException):
+        self.exc = exc
+
+
+class _Warning:
+    def __init__(self, message: str):
+        self.message = message
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _decode_worker(p: Path, max_side, out: queue.Queue, stop: threading.Event) -> None:
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    container = None
+    try:
+        try:
+            container, stream = _open_input(p)
+        except VideoError as exc:
+            put(_Failure(exc))
+            return
+        stream.thread_type = "AUTO"
+        fps = _fps_of(stream) or 30.0
+        time_base = stream.time_base
+        first_pts = None
+        last_ts = None
+        count = 0
+        size = None  # (w, h) of the converted frame, before rotation
+        warned = False
+        try:
+            for frame in container.decode(stream):
+                if stop.is_set():
+                    raise _Stopped
+                tb = frame.time_base or time_base
+                if frame.pts is not None and tb is not None:
+                    if first_pts is None:
+                        first_pts = frame.pts
+                    ts = float((frame.pts - first_pts) * tb)
+                else:
+                    ts = 0.0 if last_ts is None else last_ts + 1.0 / fps
+                last_ts = ts
+                if size is None:
+                    size = _scaled_size(frame.width, frame.height, max_side)
+                if size != (frame.width, frame.height) or frame.format.name != "rgb24":
+                    rgb_frame = frame.reformat(
+                        width=size[0], height=size[1], format="rgb24",
+                        interpolation="AREA",
+                    )
+                else:
+                    rgb_frame = frame
+                rgb = rgb_frame.to_ndarray()
+                rgb = rotate_upright(rgb, _clockwise(frame.rotation))
+                put((rgb, ts))
+                count += 1
+        except _Stopped:
+            raise
+        except (av.FFmpegError, OSError) as exc:
+            if count == 0:
+                put(_Failure(VideoError(
+                    f"{_name(p)}: no frames could be decoded ({_ffmpeg_reason(exc)})"
+                )))
+                return
+            put(_Warning(
+                f"{_name(p)}: stopped after {count} frames, the rest is corrupt "
+                f"({_ffmpeg_reason(exc)})"
+            ))
+            warned = True
+        if count == 0:
+            put(_Failure(VideoError(f"{_name(p)}: no frames could be decoded")))
+            return
+        expected = int(stream.frames or 0)
+        if not warned and expected > 0 and count < expected - 1:
+            put(_Warning(
+                f"{_name(p)}: only {count} of {expected} frames could be decoded "
+                "(the file is probably truncated)"
+            ))
+        put(_END)
+    except _Stopped:
+        pass
+    except Exception as exc:  # report anything else to the consumer
+        try:
+            put(_Failure(VideoError(
+                f"{_name(p)}: decoding failed ({_one_line(exc) or type(exc).__name__})"
+            )))
+        except _Stopped:
+            pass
+    finally:
+        if container is not None:
+            try:
+                container.close()
+            except Exception:
+                pass
+
+
+def iter_frames(
+    path, max_side: int | None = None, prefetch: int = 8
+) -> Iterator[tuple[np.ndarray, float]]:
+    """Yield ``(rgb, timestamp)`` for each frame of the clip at *path*.
+
+    ``rgb`` is a C-contiguous ``uint8`` array of shape ``(H, W, 3)``, upright
+    (rotation metadata applied).  ``timestamp`` is in seconds from the clip's
+    own pts, relative to the first frame (which is ``0.0``).  With *max_side*,
+    frames are downscaled (aspect ratio kept) so the longer side is at most
+    *max_side*.  Decoding runs in a background thread that stays at most
+    *prefetch* frames ahead.  Closing the generator early stops the thread.
+
+    A missing, empty or unreadable file raises :class:`VideoError` right away;
+    decoding errors are raised as :class:`VideoError` while iterating, except a
+    corrupt tail after some good frames, which only emits a ``RuntimeWarning``.
+    """
+    if max_side is not None and max_side < 1:
+        raise ValueError("max_side must be a positive number of pixels")
+    p = _check_file(path)
+    return _iterate(p, max_side, max(1, int(prefetch)))
+
+
+def _iterate(p: Path, max_side, prefetch: int) -> Iterator[tuple[np.ndarray, float]]:
+    out: queue.Queue = queue.Queue(maxsize=prefetch)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_decode_worker,
+        args=(p, max_side, out, stop),
+        name=f"decode:{p.name}",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _END:
+                break
+            if isinstance(item, _Failure):
+                raise item.exc
+            if isinstance(item, _Warning):
+                warnings.warn(item.message, RuntimeWarning, stacklevel=2)
+                continue
+            yield item
+    finally:
+        stop.set()
+        # unblock a worker waiting on a full queue
+        while thread.is_alive():
+            try:
+                out.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+        thread.join()
+
+
+# --------------------------------------------------------------------------
+# writing
+
+
+_ENCODERS = {
+    ".mp4": (
+        "libx264",
+        {"preset": "veryfast", "crf": "23", "profile": "high"},
+        {"movflags": "+faststart"},
+    ),
+    ".webm": (
+        "libvpx-vp9",
+        {
+            "deadline": "realtime",
+            "cpu-used": "8",
+            "row-mt": "1",
+            "crf": "32",
+            "b": "0",
+            "lag-in-frames": "0",
+        },
+        {},
+    ),
+}
+
+_TIME_BASE = Fraction(1, 1000)
+
+
+class VideoWriter:
+    """Write RGB frames with their timestamps to a browser-playable video.
+
+    The format follows the extension: ``.mp4`` is H.264 (``libx264``,
+    yuv420p, ``+faststart``), ``.webm`` is VP9 (``libvpx-vp9``, yuv420p,
+    realtime settings).  *size* is the ``(width, height)`` of the frames that
+    will be passed to :meth:`write`; odd sizes are padded to even.  With
+    *max_side*, the output is downscaled (``cv2.INTER_AREA``) so that its
+    longer side is at most *max_side*.  Each frame's timestamp (seconds)
+    becomes its pts in a 1/1000 s time base, so variable frame rate and sync
+    with the source are kept; pts are forced to be strictly increasing.
+    *fps* is the nominal rate given to the encoder for rate control.
+    """
+
+    def __init__(
+        self,
+        path,
+        fps: float,
+        size: tuple[int, int],
+        max_side: int | None = None,
+    ):
+        self.path = Path(path)
+        name = _name(self.path)
+        ext = self.path.suffix.lower()
+        if ext not in _ENCODERS:
+            raise VideoError(
+                f"{name}: unsupported output format {ext or '(no extension)'!r}; "
+                "use .mp4 or .webm"
+            )
+        width, height = (int(v) for v in size)
+        if width < 1 or height < 1:
+            raise VideoError(f"{name}: invalid frame size {width}x{height}")
+        if not fps or fps <= 0:
+            fps = 30.0
+        if max_side is not None and max_side < 2:
+            raise ValueError("max_side must be at least 2 pixels")
+        self.in_size = (width, height)
+        scaled = _scaled_size(width, height, max_side)
+        self._resize = scaled != (width, height)
+        if self._resize:
+            # scale straight to an even size
+            out_w, out_h = max(2, scaled[0] // 2 * 2), max(2, scaled[1] // 2 * 2)
+        else:
+            out_w, out_h = width + width % 2, height + height % 2
+        self.size = (out_w, out_h)
+        self.fps = float(fps)
+        self.frames_written = 0
+        self._last_pts: int | None = None
+        self._closed = False
+
+        codec, codec_opts, container_opts = _ENCODERS[ext]
+        try:
+            self._container = av.open(str(self.path), mode="w", options=container_opts)
+        except (av.FFmpegError, OSError) as exc:
+            raise VideoError(f"{name}: cannot create file ({_ffmpeg_reason(exc)})") from None
+        try:
+            rate = Fraction(self.fps).limit_denominator(1001)
+            stream = self._container.add_stream(codec, rate=rate)
+            stream.width, stream.height = out_w, out_h
+            stream.pix_fmt = "yuv420p"
+            stream.time_base = _TIME_BASE
+            stream.codec_context.time_base = _TIME_BASE
+            stream.thread_type = "AUTO"
+            stream.options = dict(codec_opts)
+            self._stream = stream
+        except Exception as exc:
+            self._container.close()
+            raise VideoError(f"{name}: cannot set up the {codec} encoder ({_one_line(exc)})") from None
+
+    # context manager ------------------------------------------------------
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def _prepare(self, rgb: np.ndarray) -> np.ndarray:
+        rgb = np.asarray(rgb)
+        if rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise VideoError(
+                f"{_name(self.path)}: expected an HxWx3 RGB frame, got shape {rgb.shape}"
+            )
+        if rgb.dtype != np.uint8:
+            rgb = np.clip(rgb, 0, 255).astype(np.uint8)
+        out_w, out_h = self.size
+        h, w = rgb.shape[:2]
+        if (w, h) == (out_w, out_h):
+            return np.ascontiguousarray(rgb)
+        if (w, h) == self.in_size and not self._resize:
+            # odd size: pad one row / column by repeating the edge
+            return cv2.copyMakeBorder(
+                np.ascontiguousarray(rgb), 0, out_h - h, 0, out_w - w, cv2.BORDER_REPLICATE
+            )
+        shrink = w >= out_w and h >= out_h
+        return cv2.resize(
+            np.ascontiguousarray(rgb),
+            (out_w, out_h),
+            interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
+        )
+
+    def write(self, rgb: np.ndarray, timestamp: float) -> None:
+        """Encode one RGB ``uint8`` frame shown at *timestamp* seconds."""
+        if self._closed:
+            raise VideoError(f"{_name(self.path)}: writer is already closed")
+        image = self._prepare(rgb)
+        pts = int(round(max(0.0, float(timestamp)) / float(_TIME_BASE)))
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1
+        self._last_pts = pts
+        # OpenCV's RGB -> I420 (BT.601, limited range, as swscale does) is
+        # several times faster than swscale here.
+        yuv = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = pts
+        frame.time_base = _TIME_BASE
+        try:
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        except (av.FFmpegError, OSError) as exc:
+            raise VideoError(f"{_name(self.path)}: encoding failed ({_ffmpeg_reason(exc)})") from None
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            for packet in self._stream.encode(None):
+                self._container.mux(packet)
+        except (av.FFmpegError, OSError) as exc:
+            raise VideoError(f"{_name(self.path)}: encoding failed ({_ffmpeg_reason(exc)})") from None
+        finally:
+            self._container.close()

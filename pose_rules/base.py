@@ -1,0 +1,210 @@
+"""The building blocks of an exercise rule: thresholds, faults, the verdict,
+and a view of one frame's body in pixel space.
+
+A rule judges ONE frame. It keeps no state: smoothing, timers, rep counting
+and cue debouncing live in :mod:`coach.engine`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from coach.landmarks import SIDE_JOINTS, Landmark
+from coach.pose import PoseFrame
+
+# Verdict statuses
+CANT_SEE = "cant_see"
+NOT_IN_POSITION = "not_in_position"
+GOOD = "good"
+FAULT = "fault"
+STATUSES = (CANT_SEE, NOT_IN_POSITION, GOOD, FAULT)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One tunable number: name, unit, default, allowed range, one-line meaning."""
+
+    name: str
+    unit: str
+    default: float
+    min: float
+    max: float
+    meaning: str
+
+    def __post_init__(self) -> None:
+        if not (self.min <= self.default <= self.max):
+            raise ValueError(f"threshold {self.name}: default {self.default} outside [{self.min}, {self.max}]")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A form fault a rule can report. Lower priority number = more important."""
+
+    name: str
+    cue: str
+    priority: int
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one frame.
+
+    status: "cant_see" (body not visible enough to judge), "not_in_position"
+        (visible, but not in the exercise's working position), "good" or "fault".
+    side: the body side measured ("left"/"right"), or the side that is moving
+        for rep exercises, or the supporting side for a side plank.
+    measures: named numbers (degrees unless the name says otherwise).
+    faults: names of the faults present, most important first.
+    cue: a short instruction for the most important problem (or how to get
+        into position / into view), None when the form is good.
+    rep_value: the number the rep counter follows (rep exercises only).
+    """
+
+    exercise: str
+    status: str
+    side: str | None = None
+    measures: Mapping[str, float] = field(default_factory=dict)
+    faults: tuple[str, ...] = ()
+    cue: str | None = None
+    reason: str = ""
+    rep_value: float | None = None
+
+    @property
+    def visible(self) -> bool:
+        return self.status != CANT_SEE
+
+    @property
+    def in_position(self) -> bool:
+        return self.status in (GOOD, FAULT)
+
+    @property
+    def good(self) -> bool:
+        return self.status == GOOD
+
+    def to_dict(self) -> dict:
+        return {
+            "exercise": self.exercise,
+            "status": self.status,
+            "side": self.side,
+            "measures": {k: (None if not math.isfinite(v) else round(float(v), 2)) for k, v in self.measures.items()},
+            "faults": list(self.faults),
+            "cue": self.cue,
+            "reason": self.reason,
+            "rep_value": None if self.rep_value is None or not math.isfinite(self.rep_value) else round(float(self.rep_value), 2),
+        }
+
+
+# Normalized coordinates farther than this outside the image count as out of frame.
+FRAME_MARGIN = 0.02
+
+
+class Body:
+    """One frame's landmarks as pixel points with visibility tests."""
+
+    def __init__(self, frame: PoseFrame, min_visibility: float):
+        self.frame = frame
+        self.min_visibility = min_visibility
+        lm = frame.landmarks
+        self.px = frame.pixels.astype(np.float64)
+        vis = np.nan_to_num(lm[:, 3].astype(np.float64), nan=0.0)
+        inside = (
+            np.isfinite(lm[:, 0]) & np.isfinite(lm[:, 1])
+            & (lm[:, 0] >= -FRAME_MARGIN) & (lm[:, 0] <= 1 + FRAME_MARGIN)
+            & (lm[:, 1] >= -FRAME_MARGIN) & (lm[:, 1] <= 1 + FRAME_MARGIN)
+        )
+        self.vis = np.where(inside, vis, 0.0)
+
+    def p(self, lm: Landmark | int) -> np.ndarray:
+        return self.px[int(lm)]
+
+    def j(self, side: str, joint: str) -> np.ndarray:
+        return self.px[int(SIDE_JOINTS[side][joint])]
+
+    def visible(self, *lms: Landmark | int) -> bool:
+        return all(self.vis[int(i)] >= self.min_visibility for i in lms)
+
+    def side_visible(self, side: str, *joints: str) -> bool:
+        return self.visible(*(SIDE_JOINTS[side][j] for j in joints))
+
+    def side_score(self, side: str, joints: tuple[str, ...]) -> float:
+        return float(np.mean([self.vis[int(SIDE_JOINTS[side][j])] for j in joints]))
+
+    def facing_side(self, joints: tuple[str, ...]) -> str:
+        """The body side turned towards the camera: higher mean visibility."""
+        return "left" if self.side_score("left", joints) >= self.side_score("right", joints) else "right"
+
+    def mid(self, joint: str) -> np.ndarray:
+        return (self.j("left", joint) + self.j("right", joint)) / 2.0
+
+    def missing(self, side: str, joints: tuple[str, ...]) -> list[str]:
+        return [f"{side} {j}" for j in joints if not self.side_visible(side, j)]
+
+
+def common_thresholds(min_visibility: float = 0.5) -> tuple[Threshold, ...]:
+    return (
+        Threshold("min_visibility", "0-1", min_visibility, 0.1, 0.95,
+                  "landmarks with lower MediaPipe visibility count as not seen"),
+    )
+
+
+def view_hint(missing: list[str]) -> str:
+    """A plain instruction for a person partly out of view."""
+    text = " ".join(missing)
+    if any(w in text for w in ("ankle", "heel", "foot", "knee")):
+        return "Move back so your feet are in view"
+    if any(w in text for w in ("shoulder", "elbow", "wrist", "ear")):
+        return "Move so your upper body is in view"
+    return "Move so your whole body is in view"
+
+
+class Rule:
+    """Base class for an exercise rule module.
+
+    Subclasses set the class attributes and implement :meth:`judge`.
+    """
+
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    thresholds: tuple[Threshold, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    #: Hold target in seconds for hold exercises (None for rep exercises).
+    hold_target_s: float | None = None
+    #: Whether the hold timer runs per side (side plank).
+    hold_per_side: bool = False
+    #: Rep exercises: thresholds (names) for the counter, ``(up, down)``; the
+    #: counter follows :attr:`Verdict.rep_value`.
+    rep_thresholds: tuple[str, str] | None = None
+    #: Which camera view the exercise needs: "side" or "front".
+    view: str = "side"
+
+    def fault(self, name: str) -> Fault:
+        for f in self.faults:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def verdict(self, status: str, *, side=None, measures=None, faults=(), cue=None, reason="", rep_value=None) -> Verdict:
+        faults = tuple(sorted(faults, key=lambda n: self.fault(n).priority))
+        if faults and cue is None:
+            cue = self.fault(faults[0]).cue
+        if status in (GOOD, FAULT):
+            status = FAULT if faults else GOOD
+        return Verdict(self.name, status, side, dict(measures or {}), faults, cue, reason, rep_value)
+
+    def cant_see(self, missing: list[str], side: str | None = None) -> Verdict:
+        reason = "cannot see " + ", ".join(missing[:4]) if missing else "no person in view"
+        cue = view_hint(missing) if missing else "Step into the camera's view"
+        return Verdict(self.name, CANT_SEE, side, {}, (), cue, reason)
+
+    def evaluate(self, frame: PoseFrame, th: Mapping[str, float]) -> Verdict:
+        if not frame.detected:
+            return self.cant_see([])
+        return self.judge(Body(frame, th["min_visibility"]), th)
+
+    def judge(self, body: Body, th: Mapping[str, float]) -> Verdict:  # pragma: no cover - abstract
+        raise NotImplementedError

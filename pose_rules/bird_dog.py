@@ -1,0 +1,124 @@
+"""Bird-dog and quadruped hip extension: on all fours, lift one leg (bird-dog:
+and the opposite arm) to hip level, hold, lower; reps per side.
+
+Measure: the lifted thigh's elevation (hip -> knee angle above the horizontal):
+-90 = hanging under the hip, 0 = knee at hip level, positive = above it. The
+rep counter follows it (with hysteresis); the rep side is the lifted leg.
+Camera: side view.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from coach.geometry import angle_at, elevation
+from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
+
+_COMMON = common_thresholds() + (
+    Threshold("leg_high_deg", "deg", 10.0, 0.0, 45.0,
+              "lifted thigh more than this above horizontal = leg kicked above hip level"),
+    Threshold("leg_low_deg", "deg", 20.0, 5.0, 45.0,
+              "lifted thigh more than this below horizontal (while lifting) = knee not up to hip level"),
+    Threshold("lifting_deg", "deg", 55.0, 30.0, 80.0,
+              "thigh rising above this angle below horizontal = the leg counts as lifting"),
+    Threshold("rep_up_deg", "deg", -30.0, -60.0, 0.0,
+              "rep counter: thigh elevation above this = top of the rep"),
+    Threshold("rep_down_deg", "deg", -60.0, -85.0, -20.0,
+              "rep counter: thigh elevation below this = back down (must be below rep_up_deg)"),
+    Threshold("min_support_knee_deg", "deg", 60.0, 30.0, 120.0,
+              "supporting knee more bent than this = sitting back (child's pose), not on all fours"),
+    Threshold("max_trunk_deg", "deg", 35.0, 10.0, 60.0,
+              "shoulder-hip line steeper than this from horizontal = not on all fours"),
+    Threshold("support_deg", "deg", 50.0, 30.0, 85.0,
+              "supporting thigh and arm at least this steeply below the hip/shoulder = on all fours"),
+)
+
+_ARM = (
+    Threshold("arm_low_deg", "deg", 45.0, 10.0, 80.0,
+              "lifted arm (shoulder to wrist) more than this below horizontal = arm not raised"),
+)
+_KNEE = (
+    Threshold("max_knee_deg", "deg", 130.0, 100.0, 175.0,
+              "lifted knee straighter than this = knee not bent at about 90 degrees"),
+)
+
+_LEG_FAULTS = (
+    Fault("leg_too_high", "Lower your leg to hip level", 1, "leg kicked above hip level (arches the lower back)"),
+    Fault("leg_too_low", "Knee up to hip level", 2, "the lifted leg stays below hip level"),
+)
+
+
+class _Quadruped(Rule):
+    view = "side"
+    rep_thresholds = ("rep_up_deg", "rep_down_deg")
+    check_arm = False
+    check_knee = False
+
+    def judge(self, body: Body, th: Mapping[str, float]) -> Verdict:
+        side = body.facing_side(("shoulder", "hip", "knee", "wrist"))
+        missing = body.missing(side, ("shoulder", "hip", "knee", "wrist"))
+        if missing:
+            return self.cant_see(missing, side)
+        legs = [s for s in ("left", "right") if body.side_visible(s, "hip", "knee")]
+        thigh = {s: elevation(body.j(s, "hip"), body.j(s, "knee")) for s in legs}
+        arms = [s for s in ("left", "right") if body.side_visible(s, "shoulder", "wrist")]
+        arm = {s: elevation(body.j(s, "shoulder"), body.j(s, "wrist")) for s in arms}
+        trunk = elevation(body.mid("shoulder"), body.mid("hip")) if len(legs) == 2 and len(arms) == 2 \
+            else elevation(body.j(side, "shoulder"), body.j(side, "hip"))
+        lifted = max(legs, key=lambda s: thigh[s])
+        support_leg = min(legs, key=lambda s: thigh[s])
+        support_arm = min(arms, key=lambda s: arm[s])
+        m = {"lifted_thigh_deg": thigh[lifted], "support_thigh_deg": thigh[support_leg],
+             "trunk_deg": trunk, "support_arm_deg": arm[support_arm]}
+        other = "right" if lifted == "left" else "left"
+        if self.check_arm and other in arm:
+            m["lifted_arm_deg"] = arm[other]
+        if self.check_knee and body.side_visible(lifted, "ankle"):
+            m["lifted_knee_deg"] = angle_at(body.j(lifted, "hip"), body.j(lifted, "knee"), body.j(lifted, "ankle"))
+
+        def out(reason: str, cue: str) -> Verdict:
+            return self.verdict(NOT_IN_POSITION, side=lifted, measures=m, cue=cue, reason=reason)
+
+        if abs(trunk) > th["max_trunk_deg"]:
+            return out("back not horizontal", "Get on all fours, hands under shoulders")
+        if -thigh[support_leg] < th["support_deg"] or -arm[support_arm] < th["support_deg"]:
+            return out("not on hands and knees", "Knees under hips, hands under shoulders")
+        if body.side_visible(support_leg, "ankle"):
+            sk = angle_at(body.j(support_leg, "hip"), body.j(support_leg, "knee"), body.j(support_leg, "ankle"))
+            m["support_knee_deg"] = sk
+            if sk < th["min_support_knee_deg"]:
+                return out("sitting back on the heels", "Hips over your knees")
+
+        faults = []
+        t = thigh[lifted]
+        lifting = t > -th["lifting_deg"] and len(legs) == 2
+        if lifting:
+            if t > th["leg_high_deg"]:
+                faults.append("leg_too_high")
+            elif t < -th["leg_low_deg"]:
+                faults.append("leg_too_low")
+            if self.check_arm and "lifted_arm_deg" in m and m["lifted_arm_deg"] < -th["arm_low_deg"]:
+                faults.append("arm_too_low")
+            if self.check_knee and "lifted_knee_deg" in m and m["lifted_knee_deg"] > th["max_knee_deg"]:
+                faults.append("knee_straight")
+        return self.verdict(GOOD, side=lifted, measures=m, faults=faults, rep_value=t if len(legs) == 2 else None)
+
+
+class BirdDog(_Quadruped):
+    name = "bird_dog"
+    title = "Bird-dog"
+    description = "On all fours; extend one leg back to hip level and the opposite arm forward to shoulder level, hold, switch sides."
+    thresholds = _COMMON + _ARM
+    faults = _LEG_FAULTS + (Fault("arm_too_low", "Reach your arm forward to shoulder height", 3, "the opposite arm is not raised"),)
+    check_arm = True
+
+
+class HipExtension(_Quadruped):
+    name = "hip_extension"
+    title = "Quadruped hip extension"
+    description = "On all fours; keep the knee bent at 90 degrees and lift it to the level of the hip, lower, switch sides."
+    thresholds = _COMMON + _KNEE
+    faults = _LEG_FAULTS + (Fault("knee_straight", "Keep the knee bent at 90 degrees", 3, "the lifted knee is straightening"),)
+    check_knee = True
+
+
+RULES = (BirdDog(), HipExtension())

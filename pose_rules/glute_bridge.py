@@ -1,0 +1,82 @@
+"""Glute bridge (also single-leg): lying on the back, knees bent, feet on the
+floor, hips pushed up until shoulders, hips and knees make a straight line.
+
+Measures: the signed bend of the hip out of the shoulder-knee line (negative =
+hips too low) and how high the hip is above the floor line through shoulder and
+ankle, in thigh lengths (in position once the hips are clearly off the floor).
+Camera: side view.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from coach.geometry import angle_at, dist, elevation, height_above_line, signed_bend
+from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
+
+_THRESHOLDS = common_thresholds() + (
+    Threshold("low_deg", "deg", 15.0, 3.0, 45.0,
+              "hips this far below the straight shoulder-knee line = hips too low"),
+    Threshold("arch_deg", "deg", 20.0, 5.0, 45.0,
+              "hips this far above the shoulder-knee line = over-arching the lower back"),
+    Threshold("min_lift", "thigh lengths", 0.12, 0.02, 0.6,
+              "hip height above the shoulder-ankle floor line needed to count as lifted (in position)"),
+    Threshold("max_trunk_deg", "deg", 55.0, 20.0, 80.0,
+              "shoulder-to-hip line steeper than this = not lying on the back"),
+    Threshold("max_knee_deg", "deg", 135.0, 90.0, 175.0,
+              "supporting knee straighter than this = feet not planted"),
+)
+
+_FAULTS = (
+    Fault("hips_too_low", "Lift your hips", 1, "hips below the shoulder-knee line"),
+    Fault("over_arching", "Don't over-arch, lower your hips a little", 2, "hips pushed above the shoulder-knee line"),
+)
+
+
+class GluteBridge(Rule):
+    name = "glute_bridge"
+    title = "Glute bridge"
+    description = "On the back, knees bent, feet flat; lift the hips until shoulders, hips and knees are in line."
+    thresholds = _THRESHOLDS
+    faults = _FAULTS
+    hold_target_s = 60.0
+    view = "side"
+
+    def judge(self, body: Body, th: Mapping[str, float]) -> Verdict:
+        side = body.facing_side(("shoulder", "hip", "knee", "ankle"))
+        missing = body.missing(side, ("shoulder", "hip"))
+        if missing:
+            return self.cant_see(missing, side)
+        # The supporting leg is the one with its foot lower (on the floor).
+        legs = [s for s in ("left", "right") if body.side_visible(s, "knee", "ankle")]
+        if not legs:
+            return self.cant_see(body.missing(side, ("knee", "ankle")), side)
+        leg = max(legs, key=lambda s: body.j(s, "ankle")[1])
+        S, H = body.j(side, "shoulder"), body.j(side, "hip")
+        K, A = body.j(leg, "knee"), body.j(leg, "ankle")
+        thigh = dist(H, K) or 1.0
+        bend = signed_bend(S, H, K)
+        lift = height_above_line(H, S, A) / thigh
+        trunk = elevation(S, H)
+        knee = angle_at(H, K, A)
+        m = {"hip_bend_deg": bend, "hip_lift": lift, "trunk_deg": trunk, "knee_angle_deg": knee}
+
+        def out(reason: str, cue: str) -> Verdict:
+            return self.verdict(NOT_IN_POSITION, side=side, measures=m, cue=cue, reason=reason)
+
+        if abs(trunk) > th["max_trunk_deg"]:
+            return out("not lying on the back", "Lie on your back, knees bent")
+        if knee > th["max_knee_deg"]:
+            return out("feet not planted", "Bend your knees, feet flat on the floor")
+        if K[1] > H[1] + 0.25 * thigh and K[1] > S[1]:
+            return out("knees below the hips", "Lie on your back, knees bent")
+        if lift < th["min_lift"]:
+            return out("hips on the floor", "Push your hips up")
+        faults = []
+        if bend < -th["low_deg"]:
+            faults.append("hips_too_low")
+        elif bend > th["arch_deg"]:
+            faults.append("over_arching")
+        return self.verdict(GOOD, side=side, measures=m, faults=faults)
+
+
+RULES = (GluteBridge(),)

@@ -1,0 +1,109 @@
+"""Side plank on the forearm (or hand), left or right side down.
+
+"Left" means resting on the left forearm. Camera: facing the person's front
+(or back), so the body line lies in the image. Faults: hips dropping below the
+shoulder-ankle line, hips pushed too high. The hold timer runs per side.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+from coach.geometry import angle_at, elevation, height_above_line, incline, signed_bend
+from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
+
+_JOINTS = ("shoulder", "elbow", "hip", "knee", "ankle")
+
+_THRESHOLDS = common_thresholds() + (
+    Threshold("drop_deg", "deg", 10.0, 3.0, 40.0,
+              "hips this far below the straight shoulder-ankle line = hips dropping"),
+    Threshold("high_deg", "deg", 15.0, 3.0, 45.0,
+              "hips this far above the straight shoulder-ankle line = hips too high"),
+    Threshold("min_lift", "torso lengths", 0.25, 0.05, 0.8,
+              "hip height above the floor line (supporting elbow to ankle) needed to count as lifted"),
+    Threshold("max_body_incline_deg", "deg", 45.0, 15.0, 70.0,
+              "shoulder-ankle line steeper than this from horizontal = not in position"),
+    Threshold("min_arm_drop_deg", "deg", 45.0, 20.0, 85.0,
+              "supporting elbow (or hand) at least this steeply below its shoulder = arm supporting"),
+    Threshold("min_knee_deg", "deg", 140.0, 90.0, 175.0,
+              "supporting knee more bent than this = not a straight-leg side plank"),
+    Threshold("min_shoulder_stack", "ratio", 0.25, 0.05, 1.0,
+              "vertical shoulder-to-shoulder gap over torso length below this = not side-on"),
+)
+
+_FAULTS = (
+    Fault("hips_dropping", "Lift your hips", 1, "hips sagging below the shoulder-ankle line"),
+    Fault("hips_too_high", "Lower your hips into a straight line", 2, "hips pushed above the shoulder-ankle line"),
+)
+
+
+class SidePlank(Rule):
+    name = "side_plank"
+    title = "Side plank (either side)"
+    description = "Side plank on one forearm or hand, body in a straight line; timed per side."
+    thresholds = _THRESHOLDS
+    faults = _FAULTS
+    hold_target_s = 45.0
+    hold_per_side = True
+    view = "front"
+    only_side: str | None = None
+
+    def judge(self, body: Body, th: Mapping[str, float]) -> Verdict:
+        missing = [m for side in ("left", "right") for m in body.missing(side, ("shoulder", "hip"))]
+        if missing:
+            return self.cant_see(missing)
+        # The supporting side is the lower shoulder (nearer the floor).
+        down = "left" if body.j("left", "shoulder")[1] > body.j("right", "shoulder")[1] else "right"
+        missing = body.missing(down, _JOINTS)
+        if missing:
+            return self.cant_see(missing, down)
+        S = body.mid("shoulder")
+        H = body.mid("hip")
+        A = body.j(down, "ankle")
+        if body.side_visible("left" if down == "right" else "right", "ankle"):
+            A = body.mid("ankle")
+        bend = signed_bend(S, H, A)
+        torso = float(((S - H) ** 2).sum() ** 0.5) or 1.0
+        stack = abs(float(body.j("left", "shoulder")[1] - body.j("right", "shoulder")[1])) / torso
+        arm_drop = -elevation(body.j(down, "shoulder"), body.j(down, "elbow"))
+        lift = height_above_line(H, body.j(down, "elbow"), A) / torso
+        knee = angle_at(body.j(down, "hip"), body.j(down, "knee"), body.j(down, "ankle"))
+        m = {"hip_bend_deg": bend, "hip_lift": lift, "knee_angle_deg": knee, "body_incline_deg": incline(S, A), "arm_drop_deg": arm_drop, "shoulder_stack": stack}
+
+        def out(reason: str, cue: str) -> Verdict:
+            return self.verdict(NOT_IN_POSITION, side=down, measures=m, cue=cue, reason=reason)
+
+        if self.only_side and down != self.only_side:
+            return out(f"resting on the {down} side", f"Rest on your {self.only_side} forearm")
+        if stack < th["min_shoulder_stack"]:
+            return out("not side-on (shoulders not stacked)", "Face the camera, shoulders stacked")
+        if m["body_incline_deg"] > th["max_body_incline_deg"]:
+            return out("body line not near horizontal", "Get down into the side plank")
+        if arm_drop < th["min_arm_drop_deg"]:
+            return out("supporting elbow not under the shoulder", "Elbow under your shoulder")
+        if knee < th["min_knee_deg"]:
+            return out("knees bent", "Straighten your legs")
+        if lift < th["min_lift"]:
+            return out("hips on the floor", "Lift your hips into the side plank")
+        faults = []
+        if bend < -th["drop_deg"]:
+            faults.append("hips_dropping")
+        elif bend > th["high_deg"]:
+            faults.append("hips_too_high")
+        return self.verdict(GOOD, side=down, measures=m, faults=faults)
+
+
+class SidePlankLeft(SidePlank):
+    name = "side_plank_left"
+    title = "Side plank, left side down"
+    description = "Side plank resting on the left forearm."
+    only_side = "left"
+
+
+class SidePlankRight(SidePlank):
+    name = "side_plank_right"
+    title = "Side plank, right side down"
+    description = "Side plank resting on the right forearm."
+    only_side = "right"
+
+
+RULES = (SidePlank(), SidePlankLeft(), SidePlankRight())
