@@ -404,6 +404,8 @@ class VideoWriter:
     becomes its pts in a 1/1000 s time base, so variable frame rate and sync
     with the source are kept; pts are forced to be strictly increasing.
     *fps* is the nominal rate given to the encoder for rate control.
+    After construction, ``size`` is the actual (even) output size and
+    ``frames_written`` counts the frames encoded so far.
     """
 
     def __init__(
@@ -456,6 +458,13 @@ class VideoWriter:
             stream.codec_context.time_base = _TIME_BASE
             stream.thread_type = "AUTO"
             stream.options = dict(codec_opts)
+            # tag the colours as what cv2's RGB->I420 produces (BT.601, tv
+            # range) so browsers do not guess BT.709 for HD sizes
+            cc = stream.codec_context
+            cc.colorspace = 6  # AVCOL_SPC_SMPTE170M
+            cc.color_primaries = 6  # AVCOL_PRI_SMPTE170M
+            cc.color_trc = 6  # AVCOL_TRC_SMPTE170M
+            cc.color_range = 1  # AVCOL_RANGE_MPEG
             self._stream = stream
         except Exception as exc:
             self._container.close()

@@ -1,0 +1,287 @@
+"""The ``coach`` command line."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+DEFAULT_SAMPLE = SAMPLES / "bird_dog.track.npz"
+
+
+class CliError(Exception):
+    pass
+
+
+def _err(msg: str) -> None:
+    print(f"coach: error: {msg}", file=sys.stderr)
+
+
+def _progress(total: int | None, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total or None, desc=desc, unit="frame", disable=not enabled,
+                file=sys.stderr, dynamic_ncols=True, leave=False)
+
+
+def _load_thresholds(path: str | None, exercise: str) -> dict:
+    if not path:
+        return {}
+    from .thresholds import load_profile
+
+    profile = load_profile(path)
+    return profile.get(exercise, {})
+
+
+def _write_json(obj: dict, dest: str) -> None:
+    text = json.dumps(obj, indent=1, allow_nan=False)
+    if dest == "-":
+        sys.stdout.write(text + "\n")
+    else:
+        Path(dest).write_text(text + "\n", encoding="utf-8")
+
+
+def _video_source(path: Path, args, want_images: bool):
+    """Yields (image or None, PoseFrame); returns meta via the list `meta_out`."""
+    from .models import ensure_model
+    from .pipeline import video_poses
+    from .video import probe
+
+    info = probe(path)
+    model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
+    return info, video_poses(path, model, max_side=args.max_side), str(model)
+
+
+def cmd_analyze(args) -> int:
+    import pose_rules
+    from .analysis import ReportBuilder, format_summary
+    from .annotate import HudAnnotator, SkeletonAnnotator, blank_canvas
+    from .engine import Engine
+    from .pose import PoseTrack, is_track_file
+
+    src = Path(args.input) if args.input else DEFAULT_SAMPLE
+    exercise = args.exercise
+    if args.input is None:
+        print(f"coach: no input given; analysing the bundled sample {src.relative_to(SAMPLES.parent)}", file=sys.stderr)
+    track = None
+    if src.suffix.lower() == ".npz" or is_track_file(src):
+        track = PoseTrack.load(src)
+        exercise = exercise or track.meta.get("exercise")
+    if not exercise:
+        raise CliError("--exercise is required (see `coach exercises`)")
+    rule = pose_rules.get_rule(exercise)
+    overrides = _load_thresholds(args.thresholds, rule.name)
+    engine = Engine(rule, overrides)
+    rb = ReportBuilder(rule, engine.th, source=str(src), timeline=True)
+
+    writer = None
+    annotators = (SkeletonAnnotator(engine.th["min_visibility"]), HudAnnotator())
+    frames_out = []
+
+    def annotate(image, st):
+        nonlocal writer
+        if args.annotated is None:
+            return
+        from .video import VideoWriter
+
+        if writer is None:
+            h, w = image.shape[:2]
+            writer = VideoWriter(args.annotated, fps=30.0, size=(w, h), max_side=args.annotated_max_side)
+        for a in annotators:
+            image = a(image, st)
+        writer.write(image, st.timestamp)
+
+    try:
+        if track is not None:
+            rb.model = track.meta.get("model")
+            images = _track_images(track, args.annotated is not None)
+            with _progress(len(track), "analysing", not args.quiet) as bar:
+                for frame in track:
+                    st = engine.update(frame)
+                    rb.add(frame, st)
+                    if images is not None:
+                        annotate(next(images), st)
+                    bar.update(1)
+        else:
+            info, poses, model = _video_source(src, args, args.annotated is not None)
+            rb.model = f"{args.variant} ({model})"
+            frames = []
+            with _progress(info.frame_count, "analysing", not args.quiet) as bar:
+                for image, frame in poses:
+                    st = engine.update(frame)
+                    rb.add(frame, st)
+                    if args.save_track:
+                        frames.append(frame)
+                    annotate(image, st)
+                    bar.update(1)
+            if args.save_track:
+                PoseTrack.from_frames(frames, meta={"source": str(src), "model": args.variant,
+                                                    "exercise": rule.name}).save(args.save_track)
+    finally:
+        if writer is not None:
+            writer.close()
+    report = rb.report(engine)
+    print(format_summary(report), file=sys.stderr if args.json == "-" else sys.stdout)
+    if args.json:
+        _write_json(report, args.json)
+    if args.annotated and writer is not None:
+        print(f"annotated video: {args.annotated}", file=sys.stderr)
+    return 0
+
+
+def _track_images(track, wanted: bool):
+    """Images to draw a track on: its source video if it still matches, else a blank canvas."""
+    if not wanted:
+        return None
+    import itertools
+
+    from .annotate import blank_canvas
+    from .video import VideoError, iter_frames, probe
+
+    source = track.meta.get("source")
+    if source and Path(source).is_file():
+        try:
+            info = probe(source)
+            if (info.width, info.height) == track.image_size:
+                return itertools.chain((img for img, _ in iter_frames(source)),
+                                       (blank_canvas(track.image_size) for _ in itertools.count()))
+        except VideoError:
+            pass
+    print("coach: the track's source video is not available; drawing on a blank background", file=sys.stderr)
+    return (blank_canvas(track.image_size) for _ in itertools.count())
+
+
+def cmd_extract(args) -> int:
+    from .models import ensure_model
+    from .pipeline import video_poses
+    from .pose import PoseTrack
+    from .video import probe
+
+    src = Path(args.video)
+    info = probe(src)
+    model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
+    frames = []
+    with _progress(info.frame_count, "extracting", not args.quiet) as bar:
+        for _, frame in video_poses(src, model, max_side=args.max_side):
+            frames.append(frame)
+            bar.update(1)
+    meta = {"source": str(src), "model": args.variant}
+    if args.exercise:
+        import pose_rules
+
+        meta["exercise"] = pose_rules.get_rule(args.exercise).name
+    track = PoseTrack.from_frames(frames, meta=meta)
+    track.save(args.output)
+    seen = sum(f.detected for f in frames)
+    print(f"{args.output}: {len(frames)} frames, {track.duration:.2f} s, person found in {seen}")
+    return 0
+
+
+def cmd_exercises(args) -> int:
+    import pose_rules
+    from .thresholds import describe
+
+    if args.json:
+        _write_json({name: {"title": r.title, "description": r.description, "view": r.view,
+                            "hold_target_s": r.hold_target_s, "reps": r.rep_thresholds is not None,
+                            "faults": [{"name": f.name, "cue": f.cue, "meaning": f.meaning} for f in r.faults],
+                            "thresholds": describe(r)} for name, r in pose_rules.RULES.items()}, "-")
+        return 0
+    for name, r in pose_rules.RULES.items():
+        if args.exercise and name != pose_rules.get_rule(args.exercise).name:
+            continue
+        kind = f"hold {r.hold_target_s:.0f} s" + (" per side" if r.hold_per_side else "") if r.hold_target_s else "reps per side"
+        print(f"{name}  —  {r.title} ({kind}; {r.view} view)")
+        print(f"    {r.description}")
+        print("    faults: " + ", ".join(f"{f.name} (\"{f.cue}\")" for f in r.faults))
+        for t in describe(r):
+            print(f"    {t['name']:<22} {t['default']:>7g} {t['unit']:<14} [{t['min']:g}..{t['max']:g}]  {t['meaning']}")
+        print()
+    return 0
+
+
+def cmd_models(args) -> int:
+    from .models import cache_dir, install_model, read_manifest, resolve_model
+
+    if args.action == "install":
+        path = install_model(args.variant, force=args.force, log=lambda m: print(m, file=sys.stderr))
+        man = read_manifest(path) or {}
+        print(f"{path}  (source: {man.get('source', '?')}, sha256 {man.get('sha256', '?')[:16]}…)")
+    else:
+        print(resolve_model(args.variant, args.model))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="coach", description="Camera form coach for lower-back exercises.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def model_opts(sp):
+        sp.add_argument("--model", help="pose model bundle (.task); default: $COACH_MODEL or the installed one")
+        sp.add_argument("--variant", default="full", choices=("lite", "full", "heavy"), help="pose model variant (default full)")
+        sp.add_argument("--max-side", type=int, default=None,
+                        help="downscale frames so the longer side is at most this before inference (default: no)")
+
+    a = sub.add_parser("analyze", aliases=["analyse"], help="analyse a video or a landmark track")
+    a.add_argument("input", nargs="?", help="video file or landmark track (.npz); default: a bundled sample")
+    a.add_argument("-e", "--exercise", help="exercise name (see `coach exercises`)")
+    a.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
+    a.add_argument("--annotated", metavar="FILE", help="write an annotated video (.mp4 H.264 or .webm VP9)")
+    a.add_argument("--annotated-max-side", type=int, default=1280, help="size limit of the annotated video (default 1280)")
+    a.add_argument("--thresholds", metavar="FILE", help="thresholds file (JSON) to apply")
+    a.add_argument("--save-track", metavar="FILE", help="also save the landmark track (video input)")
+    a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    model_opts(a)
+    a.set_defaults(func=cmd_analyze)
+
+    x = sub.add_parser("extract", help="save a video's landmark track")
+    x.add_argument("video")
+    x.add_argument("-o", "--output", required=True, help="track file to write (.npz)")
+    x.add_argument("-e", "--exercise", help="record the exercise in the track (optional)")
+    x.add_argument("-q", "--quiet", action="store_true")
+    model_opts(x)
+    x.set_defaults(func=cmd_extract)
+
+    e = sub.add_parser("exercises", help="list exercises and their thresholds")
+    e.add_argument("exercise", nargs="?")
+    e.add_argument("--json", action="store_true", help="machine-readable listing")
+    e.set_defaults(func=cmd_exercises)
+
+    m = sub.add_parser("models", help="install or locate the pose model")
+    m.add_argument("action", choices=("install", "path"))
+    m.add_argument("--variant", default="full", choices=("lite", "full", "heavy"))
+    m.add_argument("--model", help="(path) check this bundle instead")
+    m.add_argument("--force", action="store_true", help="reinstall even if cached")
+    m.set_defaults(func=cmd_models)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pose_rules import UnknownExercise
+
+    from .models import ModelError
+    from .pose import TrackError
+    from .thresholds import ThresholdError
+    from .video import VideoError
+
+    args = build_parser().parse_args(argv)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        return args.func(args)
+    except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise) as e:
+        _err(str(e).splitlines()[0] if str(e) else type(e).__name__)
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as e:
+        _err(f"{getattr(e, 'filename', '') or ''}: {e.strerror or e}".lstrip(": "))
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
