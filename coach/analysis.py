@@ -69,7 +69,7 @@ class ReportBuilder:
         for f in st.faults:
             self.fault_time[f] = self.fault_time.get(f, 0.0) + dt
             if f not in self.fault_open:
-                self.fault_open[f] = t
+                self.fault_open[f] = st.fault_onsets.get(f, t)
         for f in list(self.fault_open):
             if f not in st.faults:
                 self._close(f, t)

@@ -192,6 +192,7 @@ class EngineState:
     rep_completed: Rep | None
     time_in_position_s: float
     side: str | None
+    fault_onsets: Mapping[str, float] = field(default_factory=dict)  # when each shown fault began
 
 
 class Engine:
@@ -264,4 +265,5 @@ class Engine:
             rep_target=int(self.th["rep_target"]) if self.reps else None,
             rep_in_progress=bool(self.reps and self.reps.current is not None),
             rep_completed=done, time_in_position_s=self.time_in_position, side=v.side,
+            fault_onsets={k: self.cues.onset(k) for k in faults},
         )

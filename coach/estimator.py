@@ -4,7 +4,9 @@ This is the only module of the project that imports mediapipe.
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +39,7 @@ class PoseEstimator:
     ) -> None:
         self._landmarker = None
         self._last_ms: int | None = None
+        self._first = True
         path = Path(model_path)
         validate_bundle(path)  # ModelError with a clear message
         try:
@@ -59,7 +62,8 @@ class PoseEstimator:
                 min_tracking_confidence=float(min_tracking_confidence),
                 output_segmentation_masks=False,
             )
-            self._landmarker = PoseLandmarker.create_from_options(options)
+            with _quiet_stderr():
+                self._landmarker = PoseLandmarker.create_from_options(options)
         except ImportError as e:
             raise ModelError(f"MediaPipe is not usable ({_one_line(e)}); install mediapipe>=0.10.30.") from None
         except Exception as e:
@@ -102,7 +106,13 @@ class PoseEstimator:
         import mediapipe as mp
 
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(img))
-        result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
+        if self._first:
+            # The first inference logs graph warnings from C++; keep them off the terminal.
+            self._first = False
+            with _quiet_stderr():
+                result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
+        else:
+            result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
         if not result.pose_landmarks:
             return PoseFrame.empty(timestamp, (w, h))
         lms = result.pose_landmarks[0]
@@ -115,6 +125,30 @@ class PoseEstimator:
             for i, p in enumerate(result.pose_world_landmarks[0][:NUM_LANDMARKS]):
                 world[i] = (_f(p.x), _f(p.y), _f(p.z))
         return PoseFrame(arr, world, timestamp, (w, h))
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence the C++ side's stderr (file descriptor 2) for a moment. MediaPipe
+    logs start-up warnings there before Python can configure its logging.
+    Set COACH_VERBOSE=1 to see them."""
+    if os.environ.get("COACH_VERBOSE"):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _f(v) -> float:

@@ -18,7 +18,7 @@ _THRESHOLDS = common_thresholds() + (
               "hips this far below the straight shoulder-knee line = hips too low"),
     Threshold("arch_deg", "deg", 20.0, 5.0, 45.0,
               "hips this far above the shoulder-knee line = over-arching the lower back"),
-    Threshold("min_lift", "thigh lengths", 0.25, 0.05, 0.6,
+    Threshold("min_lift", "thigh lengths", 0.2, 0.05, 0.6,
               "hip height above the shoulder-ankle floor line needed to count as lifted (in position)"),
     Threshold("max_trunk_deg", "deg", 55.0, 20.0, 80.0,
               "shoulder-to-hip line steeper than this = not lying on the back"),

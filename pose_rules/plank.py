@@ -76,8 +76,6 @@ class _PlankBase(Rule):
             cue = {"forearm": "Rest on your forearms, elbows under shoulders",
                    "hands": "Hands under your shoulders, arms straight"}.get(self.support, "Elbows or hands under your shoulders")
             return out("arms not supporting under the shoulders", cue)
-        if self.on_knees and knee == knee and knee >= th["min_knee_deg"]:
-            return out("legs straight, not on the knees", "Put your knees down")
         if not self.on_knees and knee == knee and knee < th["kneeling_knee_deg"]:
             return out("kneeling, not on the toes", "Straighten your legs, up on your toes")
 
@@ -131,8 +129,8 @@ class KneePlank(_PlankBase):
     on_knees = True
     thresholds = tuple(
         Threshold(t.name, t.unit, t.default, t.min, t.max,
-                  t.meaning.replace("shoulder-ankle", "shoulder-knee").replace("toe planks", "must be bent to be on the knees"))
-        for t in _THRESHOLDS if t.name != "kneeling_knee_deg"
+                  t.meaning.replace("shoulder-ankle", "shoulder-knee"))
+        for t in _THRESHOLDS if t.name not in ("kneeling_knee_deg", "min_knee_deg")
     )
     faults = _FAULTS[:2]
 

@@ -18,7 +18,7 @@ _THRESHOLDS = common_thresholds() + (
               "hips this far below the straight shoulder-ankle line = hips dropping"),
     Threshold("high_deg", "deg", 15.0, 3.0, 45.0,
               "hips this far above the straight shoulder-ankle line = hips too high"),
-    Threshold("min_lift", "torso lengths", 0.25, 0.05, 0.8,
+    Threshold("min_lift", "torso lengths", 0.12, 0.0, 0.8,
               "hip height above the floor line (supporting elbow to ankle) needed to count as lifted"),
     Threshold("max_body_incline_deg", "deg", 45.0, 15.0, 70.0,
               "shoulder-ankle line steeper than this from horizontal = not in position"),

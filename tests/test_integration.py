@@ -1,0 +1,301 @@
+"""Integration tests: the real MediaPipe model on real photos and clips.
+
+Needs the shared data beside the checkout (../shared/models, ../shared/clips);
+everything here is skipped cleanly when it is missing. Each clip is analysed
+once per session (session-scoped fixtures), through the ``coach`` CLI.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pose_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+MODEL = SHARED / "models" / "pose_landmarker_full.task"
+CLIPS = SHARED / "clips"
+PHOTOS = CLIPS / "free_exercise_db"
+POLYBAG = CLIPS / "polybag"
+
+pytestmark = pytest.mark.model
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    import cv2
+
+    bgr = cv2.imread(str(_need(path)))
+    assert bgr is not None, f"cannot read {path}"
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _pose(image: np.ndarray):
+    """Run a fresh estimator on one still image (VIDEO mode, t = 0)."""
+    from coach.estimator import PoseEstimator
+
+    with PoseEstimator(_need(MODEL)) as est:
+        return est.process(image, 0.0)
+
+
+_POSES: dict[str, object] = {}
+
+
+def photo_pose(rel: str):
+    """PoseFrame of a free_exercise_db photo, cached for the session."""
+    if rel not in _POSES:
+        _POSES[rel] = _pose(_read_rgb(PHOTOS / rel))
+    return _POSES[rel]
+
+
+def judge(rel: str, exercise: str):
+    frame = photo_pose(rel)
+    assert frame.detected, f"no person found in {rel}"
+    return pose_rules.evaluate(exercise, frame)
+
+
+def coach(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, COACH_MODEL=str(_need(MODEL)))
+    proc = subprocess.run([sys.executable, "-m", "coach.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    if check:
+        assert proc.returncode == 0, f"coach {' '.join(args)} failed:\n{proc.stderr}"
+    return proc
+
+
+def analyze(src: Path, exercise: str | None, out: Path, *extra: str) -> dict:
+    args = ["analyze", str(src), "--json", str(out), "-q", *extra]
+    if exercise:
+        args += ["-e", exercise]
+    coach(*args)
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _write_video(path: Path, image: np.ndarray, n: int = 30, fps: int = 30) -> Path:
+    from coach.video import VideoWriter
+
+    h, w = image.shape[:2]
+    with VideoWriter(path, fps=fps, size=(w, h)) as writer:
+        for i in range(n):
+            writer.write(image, i / fps)
+    return path
+
+
+def _write_rotated_video(path: Path, stored: np.ndarray, rotation_ccw: int, n: int = 30) -> Path:
+    """H.264 clip of *stored* frames with a display matrix (PyAV's ccw degrees)."""
+    import av
+
+    h, w = stored.shape[:2]
+    out = av.open(str(path), mode="w")
+    stream = out.add_stream("libx264", rate=30)
+    stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+    tb = Fraction(1, 1000)
+    stream.time_base = tb
+    stream.codec_context.time_base = tb
+    stream.set_display_rotation(rotation_ccw)
+    for i in range(n):
+        frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
+        frame.pts = int(round(i * 1000 / 30))
+        frame.time_base = tb
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode(None):
+        out.mux(packet)
+    out.close()
+    return path
+
+
+# ---------------------------------------------------------------- photos
+
+PHOTO_CASES = [
+    ("Plank/1.jpg", "plank", "good"),
+    ("Plank/0.jpg", "plank", "not good"),
+    ("Butt_Lift_Bridge/1.jpg", "glute_bridge", "good"),
+    ("Butt_Lift_Bridge/0.jpg", "glute_bridge", "not good"),
+    ("Pelvic_Tilt_Into_Bridge/0.jpg", "glute_bridge", "not_in_position"),
+    pytest.param("Pelvic_Tilt_Into_Bridge/1.jpg", "glute_bridge", "not good",
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     "MediaPipe places the hip landmark on the shoulder-knee line in this photo "
+                     "(all three model variants), so the landmarks show a straight bridge")),
+                 id="Pelvic_Tilt_Into_Bridge/1.jpg-glute_bridge-hips_too_low"),
+    ("Single_Leg_Glute_Bridge/1.jpg", "glute_bridge", "good"),
+    ("Single_Leg_Glute_Bridge/0.jpg", "glute_bridge", "not good"),
+    ("Glute_Kickback/0.jpg", "hip_extension", "good"),
+    ("Side_Bridge/1.jpg", "side_plank", "good"),
+    ("Side_Bridge/0.jpg", "side_plank", "not good"),
+]
+
+
+@pytest.mark.parametrize("photo,exercise,expected", PHOTO_CASES,
+                         ids=lambda v: v if isinstance(v, str) else None)
+def test_labelled_photo(photo, exercise, expected):
+    v = judge(photo, exercise)
+    detail = f"{photo} as {exercise}: status={v.status} faults={v.faults} measures={v.measures}"
+    if expected == "not good":
+        assert v.status != "good", detail
+    else:
+        assert v.status == expected, detail
+
+
+def test_glute_kickback_start_has_no_leg_fault():
+    v = judge("Glute_Kickback/0.jpg", "hip_extension")
+    assert v.status == "good", (v.status, v.faults, v.measures)
+    assert not any("leg" in f for f in v.faults)
+
+
+def test_glute_kickback_leg_too_high():
+    v = judge("Glute_Kickback/1.jpg", "hip_extension")
+    assert "leg_too_high" in v.faults, (v.status, v.faults, v.measures)
+
+
+NEGATIVE_DIRS = ["Lower_Back_Curl", "Superman", "Crunches", "Hug_Knees_To_Chest", "One_Knee_To_Chest",
+                 "Childs_Pose", "Cat_Stretch", "Chair_Lower_Back_Stretch"]
+NEGATIVE_CASES = [
+    (f"{d}/{i}.jpg", ex)
+    for d in NEGATIVE_DIRS for i in (0, 1)
+    for ex in ("plank", "side_plank", "glute_bridge", "bird_dog")
+    if not (d == "Cat_Stretch" and ex == "bird_dog")  # on all fours: a real bird-dog start
+]
+
+
+@pytest.mark.parametrize("photo,exercise", NEGATIVE_CASES)
+def test_negative_photo_is_never_good(photo, exercise):
+    v = judge(photo, exercise)
+    assert v.status != "good", f"{photo} judged good as {exercise}: measures={v.measures}"
+
+
+# ---------------------------------------------------------------- clips through the CLI
+
+
+@pytest.fixture(scope="session")
+def outdir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("integration")
+
+
+@pytest.fixture(scope="session")
+def bird_dog_live(outdir):
+    """bird_dog.mp4 analysed live, also saving its landmark track."""
+    clip = _need(POLYBAG / "bird_dog.mp4")
+    _need(MODEL)
+    track = outdir / "bird_dog.npz"
+    rep = analyze(clip, "bird_dog", outdir / "bird_dog_live.json", "--save-track", str(track))
+    return rep, track
+
+
+def test_bird_dog_clip_reps(bird_dog_live):
+    rep, _ = bird_dog_live
+    assert rep["summary"]["reps"] == {"left": 1, "right": 1}
+    assert len(rep["reps"]) == 2
+    labelled = [(1.8, 5.2), (8.7, 12.3)]
+    for lo, hi in labelled:
+        hits = [r for r in rep["reps"] if r["start"] < hi and r["end"] > lo]
+        assert len(hits) == 1, f"extended phase {lo}-{hi} s: reps {rep['reps']}"
+    assert {r["side"] for r in rep["reps"]} == {"left", "right"}
+
+
+def test_bird_dog_replay_equals_live(bird_dog_live, outdir):
+    live, track = bird_dog_live
+    assert track.is_file()
+    replay = analyze(track, "bird_dog", outdir / "bird_dog_replay.json")
+    strip = lambda r: {k: v for k, v in r.items() if k not in ("source", "model")}  # noqa: E731
+    a, b = strip(live), strip(replay)
+    for key in ("summary", "faults", "reps", "timeline"):
+        assert a[key] == b[key], f"{key} differs between live and replay"
+    assert a == b
+
+
+def test_pelvic_tilts_are_not_a_bridge(outdir):
+    clip = _need(POLYBAG / "podsazeni_panve.mp4")
+    _need(MODEL)
+    s = analyze(clip, "glute_bridge", outdir / "podsazeni.json")["summary"]
+    assert s["frames_with_person"] > 0
+    assert s["good_hold_s"] == 0
+    assert s["time_in_position_s"] < 1.0
+
+
+def test_cat_back_gives_no_bird_dog_reps(outdir):
+    clip = _need(POLYBAG / "kocici_hrbet.mp4")
+    _need(MODEL)
+    s = analyze(clip, "bird_dog", outdir / "kocici.json")["summary"]
+    assert s["frames_with_person"] > 0
+    assert s["reps"] == {"left": 0, "right": 0}
+
+
+# ---------------------------------------------------------------- awkward input
+
+
+def test_video_without_a_person(tmp_path):
+    _need(MODEL)
+    h, w = 240, 320
+    grad = np.linspace(40, 200, w, dtype=np.float32)[None, :, None]
+    img = np.broadcast_to(grad, (h, w, 3)).astype(np.uint8)
+    clip = _write_video(tmp_path / "empty_room.mp4", img)
+    rep = analyze(clip, "plank", tmp_path / "empty.json")
+    s = rep["summary"]
+    assert s["frames"] == 30
+    assert s["frames_with_person"] == 0
+    assert s["good_hold_s"] == 0
+    assert s["time_in_position_s"] == 0
+    assert rep["timeline"] and not any(r["status"] == "good" for r in rep["timeline"])
+
+
+def test_feet_out_of_frame(tmp_path):
+    _need(MODEL)
+    full = photo_pose("Plank/1.jpg")
+    img = _read_rgb(PHOTOS / "Plank/1.jpg")
+    w = img.shape[1]
+    lm = full.landmarks
+    head_x, ankle_x = lm[0, 0], lm[27:29, 0].mean()
+    knee_x = lm[25:27, 0].mean()
+    # keep the head / shoulder / hip part, cut at about the knees so ankles and feet are out
+    if head_x > ankle_x:
+        x0 = int(round(knee_x * w)) + 10
+        crop = img[:, x0:]
+    else:
+        x1 = int(round(knee_x * w)) - 10
+        crop = img[:, :x1]
+    crop = np.ascontiguousarray(crop[:, : crop.shape[1] // 2 * 2])
+    clip = _write_video(tmp_path / "no_feet.mp4", crop)
+    rep = analyze(clip, "plank", tmp_path / "no_feet.json")
+    rows = rep["timeline"]
+    assert rows and rep["summary"]["frames_with_person"] > 0
+    assert not any(r["status"] == "good" for r in rows)
+    assert rep["summary"]["good_hold_s"] == 0
+    late = [r for r in rows if r["t"] >= 0.5]
+    assert all(r["status"] == "cant_see" for r in late), {r["status"] for r in late}
+    assert all(r["cue"] == "Move back so your feet are in view" for r in late), {r["cue"] for r in late}
+
+
+def test_phone_rotation_metadata(tmp_path):
+    _need(MODEL)
+    from coach.video import probe
+
+    upright = _read_rgb(PHOTOS / "Plank/1.jpg")
+    # the phone stores the picture turned a quarter counter-clockwise and asks players to
+    # turn it 90 deg clockwise (PyAV's display rotation is counter-clockwise: -90)
+    stored = np.ascontiguousarray(np.rot90(upright, k=1))
+    stored = np.ascontiguousarray(stored[: stored.shape[0] // 2 * 2, : stored.shape[1] // 2 * 2])
+    clip = _write_rotated_video(tmp_path / "phone.mp4", stored, rotation_ccw=-90)
+    info = probe(clip)
+    assert info.rotation == 90
+    assert (info.width, info.height) == (stored.shape[0], stored.shape[1])
+    rep = analyze(clip, "plank", tmp_path / "phone.json")
+    rows = [r for r in rep["timeline"] if r["t"] >= 0.5]
+    assert rows
+    good = sum(r["status"] == "good" for r in rows)
+    assert good >= 0.8 * len(rows), f"{good}/{len(rows)} good; statuses {[r['status'] for r in rows]}"
