@@ -14,7 +14,7 @@ from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, 
 _SIDE_JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
 _THRESHOLDS = common_thresholds() + (
-    Threshold("sag_deg", "deg", 10.0, 3.0, 40.0,
+    Threshold("sag_deg", "deg", 12.0, 3.0, 40.0,
               "hips this far below the straight shoulder-ankle line = sagging"),
     Threshold("pike_deg", "deg", 15.0, 3.0, 45.0,
               "hips this far above the straight shoulder-ankle line = piked"),
@@ -24,7 +24,7 @@ _THRESHOLDS = common_thresholds() + (
               "elbow (or hand) at least this steeply below the shoulder = arms supporting"),
     Threshold("max_shoulder_stack", "ratio", 0.35, 0.1, 1.0,
               "vertical shoulder-to-shoulder gap over torso length above this = side-on (side plank), not a plank"),
-    Threshold("min_knee_deg", "deg", 150.0, 110.0, 180.0,
+    Threshold("min_knee_deg", "deg", 140.0, 110.0, 180.0,
               "knee angle below this = knees bent (toe planks)"),
     Threshold("kneeling_knee_deg", "deg", 120.0, 60.0, 150.0,
               "knee angle below this = kneeling / on all fours, not a toe plank"),

@@ -9,7 +9,7 @@ from coach.thresholds import (ThresholdError, all_thresholds, defaults, load_pro
 
 def test_defaults_cover_rule_and_engine_parameters():
     d = defaults(pose_rules.get_rule("plank"))
-    assert d["sag_deg"] == 10 and d["hold_target_s"] == 60 and d["grace_s"] == 0.5 and d["cue_delay_s"] == 0.5
+    assert d["sag_deg"] == 12 and d["hold_target_s"] == 60 and d["grace_s"] == 0.5 and d["cue_delay_s"] == 0.5
     assert "rep_up_deg" in defaults(pose_rules.get_rule("bird_dog"))
 
 
