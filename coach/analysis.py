@@ -24,6 +24,7 @@ Times are seconds from the start of the source (frame timestamps).
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
@@ -74,12 +75,11 @@ class ReportBuilder:
             if f not in st.faults:
                 self._close(f, t)
         self.last = st
-        if self.timeline:
+        if self.timeline:  # raw floats here; rounded when written as JSON (to_json)
             self.rows.append({
-                "t": _r(t), "status": st.status, "side": st.side, "faults": list(st.faults), "cue": st.cue,
-                "hold_s": _r(st.hold_s, 2), "current_hold_s": _r(st.current_hold_s, 2),
-                "reps": dict(st.reps) if st.reps else None,
-                "measures": {k: _r(v, 1) for k, v in st.verdict.measures.items()},
+                "t": t, "status": st.status, "side": st.side, "faults": list(st.faults), "cue": st.cue,
+                "hold_s": st.hold_s, "current_hold_s": st.current_hold_s,
+                "reps": st.reps or None, "measures": st.verdict.measures,
             })
 
     def _close(self, f: str, t: float) -> None:
@@ -129,6 +129,19 @@ class ReportBuilder:
             "reps": [r.to_dict() for r in engine.reps.reps] if engine.reps else [],
             "timeline": self.rows,
         }
+
+
+def to_json(report: dict, indent: int | None = 1) -> str:
+    """The report as JSON: floats rounded to 3 decimals, NaN / inf as null."""
+    def clean(o):
+        if isinstance(o, float):
+            return round(o, 3) if math.isfinite(o) else None
+        if isinstance(o, dict):
+            return {k: clean(v) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            return [clean(v) for v in o]
+        return o
+    return json.dumps(clean(report), indent=indent, allow_nan=False)
 
 
 def analyze_frames(frames: Iterable[PoseFrame], rule: Rule, thresholds: Mapping[str, float] | None = None,

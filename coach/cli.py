@@ -36,7 +36,9 @@ def _load_thresholds(path: str | None, exercise: str) -> dict:
 
 
 def _write_json(obj: dict, dest: str) -> None:
-    text = json.dumps(obj, indent=1, allow_nan=False)
+    from .analysis import to_json
+
+    text = to_json(obj)
     if dest == "-":
         sys.stdout.write(text + "\n")
     else:

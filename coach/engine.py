@@ -42,15 +42,17 @@ class LandmarkSmoother:
             self.reset()
             return frame
         x = frame.landmarks
-        if self._state is None or self._t is None or not (0 < frame.timestamp - self._t <= MAX_FRAME_GAP_S):
-            self._state = np.array(x, dtype=np.float32)
+        t = frame.timestamp
+        if self._state is None or not (0 < t - self._t <= MAX_FRAME_GAP_S):
+            state = np.array(x, dtype=np.float32)
         else:
-            dt = frame.timestamp - self._t
-            a = dt / (self.tau + dt)
-            fresh = np.isfinite(self._state) & np.isfinite(x)
-            self._state = np.where(fresh, self._state + a * (x - self._state), x).astype(np.float32)
-        self._t = frame.timestamp
-        return PoseFrame(self._state, frame.world, frame.timestamp, frame.image_size)
+            a = (t - self._t) / (self.tau + t - self._t)
+            state = self._state + np.float32(a) * (x - self._state)
+            if not np.isfinite(state.sum()):  # a landmark appeared or vanished: take the new value
+                state = np.where(np.isfinite(state), state, x)
+        state.flags.writeable = False
+        self._state, self._t = state, t
+        return PoseFrame._trusted(state, frame.world, t, frame.image_size, True)
 
 
 class HoldTimer:
@@ -169,9 +171,9 @@ class CueDebouncer:
         return self._active.get(key, float("nan"))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EngineState:
-    """What the coach knows after one frame (a snapshot; safe to share)."""
+    """What the coach knows after one frame (a snapshot: treat as read-only)."""
 
     timestamp: float
     verdict: Verdict

@@ -1,40 +1,49 @@
 """Plane geometry on pixel coordinates (y grows downwards, as in images).
 
-All angles are in degrees. Points are numpy arrays ``[x, y]`` in pixels, so
-angles are correct for non-square images.
+All angles are in degrees. Points are ``(x, y)`` pairs in pixels (tuples or
+arrays), so angles are correct for non-square images. Plain ``math`` on
+floats: these run for every frame, many times, and must stay cheap.
 """
 from __future__ import annotations
 
 import math
 
-import numpy as np
+_NAN = float("nan")
 
 
-def angle_at(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+def angle_at(a, b, c) -> float:
     """Interior angle ABC at ``b`` (0..180); 180 means a, b, c are in a straight line."""
-    v1, v2 = a - b, c - b
-    n = float(np.linalg.norm(v1) * np.linalg.norm(v2))
+    x1, y1 = a[0] - b[0], a[1] - b[1]
+    x2, y2 = c[0] - b[0], c[1] - b[1]
+    n = math.hypot(x1, y1) * math.hypot(x2, y2)
     if not n:
-        return float("nan")
-    cos = float(np.dot(v1, v2)) / n
+        return _NAN
+    cos = (x1 * x2 + y1 * y2) / n
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
-def elevation(frm: np.ndarray, to: np.ndarray) -> float:
+def elevation(frm, to) -> float:
     """Angle of the vector ``frm -> to`` above the horizontal, -90..90
     (+90: ``to`` straight above ``frm``; -90: straight below)."""
-    dx, dy = float(to[0] - frm[0]), float(to[1] - frm[1])
+    dx, dy = to[0] - frm[0], to[1] - frm[1]
     if dx == 0 and dy == 0:
-        return float("nan")
+        return _NAN
     return math.degrees(math.atan2(-dy, abs(dx)))
 
 
-def incline(a: np.ndarray, b: np.ndarray) -> float:
+def incline(a, b) -> float:
     """Angle of the line through a and b from the horizontal, 0..90."""
     return abs(elevation(a, b))
 
 
-def signed_bend(a: np.ndarray, mid: np.ndarray, b: np.ndarray) -> float:
+def _above(p, a, b) -> bool:
+    """Is p above (image up) the line through a and b, or on it?"""
+    dx = b[0] - a[0]
+    t = (p[0] - a[0]) / dx
+    return p[1] <= a[1] + t * (b[1] - a[1])
+
+
+def signed_bend(a, mid, b) -> float:
     """How far ``mid`` is bent out of the straight line a-b, as an angle.
 
     ``180 - angle(a, mid, b)``, positive when ``mid`` lies above the line a-b
@@ -42,28 +51,27 @@ def signed_bend(a: np.ndarray, mid: np.ndarray, b: np.ndarray) -> float:
     when below it (sagging towards the floor). 0 means a straight line.
     """
     bend = 180.0 - angle_at(a, mid, b)
-    ab = b - a
-    # Height of `mid` above the line a-b, measured against gravity (image up).
-    if abs(ab[0]) < 1e-9:
+    if abs(b[0] - a[0]) < 1e-9:
         return bend  # vertical line: "above" is undefined; report unsigned
-    t = (mid[0] - a[0]) / ab[0]
-    line_y = a[1] + t * ab[1]
-    return bend if mid[1] <= line_y else -bend
+    return bend if _above(mid, a, b) else -bend
 
 
-def height_above_line(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+def height_above_line(p, a, b) -> float:
     """Perpendicular distance of p from the line a-b, positive when p is above
     it (image up), in pixels."""
-    ab = b - a
-    n = float(np.linalg.norm(ab))
+    abx, aby = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(abx, aby)
     if not n:
-        return float("nan")
-    d = abs(float(ab[0] * (p[1] - a[1]) - ab[1] * (p[0] - a[0]))) / n
-    if abs(ab[0]) < 1e-9:
+        return _NAN
+    d = abs(abx * (p[1] - a[1]) - aby * (p[0] - a[0])) / n
+    if abs(abx) < 1e-9:
         return d
-    t = (p[0] - a[0]) / ab[0]
-    return d if p[1] <= a[1] + t * ab[1] else -d
+    return d if _above(p, a, b) else -d
 
 
-def dist(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b))
+def dist(a, b) -> float:
+    return math.hypot(a[0] - b[0], a[1] - b[1])
+
+
+def midpoint(a, b) -> tuple[float, float]:
+    return ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)

@@ -65,10 +65,23 @@ class PoseFrame:
         object.__setattr__(self, "world", _readonly(wd.copy()))
         object.__setattr__(self, "timestamp", float(self.timestamp))
         object.__setattr__(self, "image_size", (w, h))
+        object.__setattr__(self, "detected", bool(np.isfinite(lm[:, :2]).any()))
 
-    @property
-    def detected(self) -> bool:
-        return bool(np.isfinite(self.landmarks[:, :2]).any())
+    #: True when a person was found (some landmark coordinates are finite).
+    detected: bool = field(init=False, default=False)
+
+    @classmethod
+    def _trusted(cls, landmarks: np.ndarray, world: np.ndarray, timestamp: float,
+                 image_size: tuple[int, int], detected: bool) -> "PoseFrame":
+        """Fast constructor for arrays already checked (read-only float32 of the
+        right shapes): used on per-frame hot paths."""
+        f = object.__new__(cls)
+        object.__setattr__(f, "landmarks", landmarks)
+        object.__setattr__(f, "world", world)
+        object.__setattr__(f, "timestamp", timestamp)
+        object.__setattr__(f, "image_size", image_size)
+        object.__setattr__(f, "detected", detected)
+        return f
 
     @property
     def pixels(self) -> np.ndarray:
@@ -128,8 +141,11 @@ class PoseTrack:
         return len(self.timestamps)
 
     def __iter__(self) -> Iterator[PoseFrame]:
-        for i in range(len(self)):
-            yield self.frame(i)
+        lm, wd = _readonly(self.landmarks.view()), _readonly(self.world.view())
+        present = np.isfinite(lm[:, :, :2]).any(axis=(1, 2)).tolist()
+        size = self.image_size
+        for i, t in enumerate(self.timestamps.tolist()):
+            yield PoseFrame._trusted(lm[i], wd[i], t, size, present[i])
 
     def frame(self, i: int) -> PoseFrame:
         return PoseFrame(self.landmarks[i], self.world[i], float(self.timestamps[i]), self.image_size)

@@ -103,45 +103,64 @@ FRAME_MARGIN = 0.02
 
 
 class Body:
-    """One frame's landmarks as pixel points with visibility tests."""
+    """One frame's landmarks as pixel points with visibility tests.
+
+    Points are ``(x, y)`` tuples in pixels; a landmark counts as seen when its
+    visibility is at least ``min_visibility`` and it lies inside the image
+    (with a small margin)."""
+
+    __slots__ = ("frame", "min_visibility", "px", "vis")
 
     def __init__(self, frame: PoseFrame, min_visibility: float):
         self.frame = frame
         self.min_visibility = min_visibility
-        lm = frame.landmarks
-        self.px = frame.pixels.astype(np.float64)
-        vis = np.nan_to_num(lm[:, 3].astype(np.float64), nan=0.0)
-        inside = (
-            np.isfinite(lm[:, 0]) & np.isfinite(lm[:, 1])
-            & (lm[:, 0] >= -FRAME_MARGIN) & (lm[:, 0] <= 1 + FRAME_MARGIN)
-            & (lm[:, 1] >= -FRAME_MARGIN) & (lm[:, 1] <= 1 + FRAME_MARGIN)
-        )
-        self.vis = np.where(inside, vis, 0.0)
+        w, h = frame.image_size
+        lo, hi = -FRAME_MARGIN, 1 + FRAME_MARGIN
+        px, vis = [], []
+        for x, y, _z, v in frame.landmarks.tolist():
+            px.append((x * w, y * h))
+            # NaN fails every comparison, so unknown points count as unseen
+            vis.append(v if (lo <= x <= hi and lo <= y <= hi and v >= 0) else 0.0)
+        self.px, self.vis = px, vis
 
-    def p(self, lm: Landmark | int) -> np.ndarray:
+    def p(self, lm: Landmark | int) -> tuple[float, float]:
         return self.px[int(lm)]
 
-    def j(self, side: str, joint: str) -> np.ndarray:
-        return self.px[int(SIDE_JOINTS[side][joint])]
+    def j(self, side: str, joint: str) -> tuple[float, float]:
+        return self.px[_JOINT_INDEX[side][joint]]
 
     def visible(self, *lms: Landmark | int) -> bool:
-        return all(self.vis[int(i)] >= self.min_visibility for i in lms)
+        mv, vis = self.min_visibility, self.vis
+        for i in lms:
+            if not vis[int(i)] >= mv:
+                return False
+        return True
 
     def side_visible(self, side: str, *joints: str) -> bool:
-        return self.visible(*(SIDE_JOINTS[side][j] for j in joints))
+        mv, vis, idx = self.min_visibility, self.vis, _JOINT_INDEX[side]
+        for j in joints:
+            if not vis[idx[j]] >= mv:
+                return False
+        return True
 
     def side_score(self, side: str, joints: tuple[str, ...]) -> float:
-        return float(np.mean([self.vis[int(SIDE_JOINTS[side][j])] for j in joints]))
+        idx, vis = _JOINT_INDEX[side], self.vis
+        return sum(vis[idx[j]] for j in joints) / len(joints)
 
     def facing_side(self, joints: tuple[str, ...]) -> str:
         """The body side turned towards the camera: higher mean visibility."""
         return "left" if self.side_score("left", joints) >= self.side_score("right", joints) else "right"
 
-    def mid(self, joint: str) -> np.ndarray:
-        return (self.j("left", joint) + self.j("right", joint)) / 2.0
+    def mid(self, joint: str) -> tuple[float, float]:
+        a, b = self.j("left", joint), self.j("right", joint)
+        return ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
 
     def missing(self, side: str, joints: tuple[str, ...]) -> list[str]:
-        return [f"{side} {j}" for j in joints if not self.side_visible(side, j)]
+        mv, vis, idx = self.min_visibility, self.vis, _JOINT_INDEX[side]
+        return [f"{side} {j}" for j in joints if not vis[idx[j]] >= mv]
+
+
+_JOINT_INDEX = {side: {j: int(lm) for j, lm in joints.items()} for side, joints in SIDE_JOINTS.items()}
 
 
 def common_thresholds(min_visibility: float = 0.5) -> tuple[Threshold, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from coach.geometry import angle_at, elevation, incline, signed_bend
+from coach.geometry import angle_at, dist, elevation, incline, signed_bend
 from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
 
 _SIDE_JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
@@ -56,7 +56,7 @@ class _PlankBase(Rule):
         wrist_drop = -elevation(S, W) if W is not None else float("nan")
         elbow_angle = angle_at(S, E, W) if W is not None else float("nan")
         knee = angle_at(H, K, A) if A is not None else float("nan")
-        torso = float(((S - H) ** 2).sum() ** 0.5) or 1.0
+        torso = dist(S, H) or 1.0
         stack = abs(float(body.j("left", "shoulder")[1] - body.j("right", "shoulder")[1])) / torso \
             if body.visible(11, 12) else 0.0
         m = {"hip_bend_deg": bend, "body_incline_deg": body_incline, "elbow_drop_deg": elbow_drop,

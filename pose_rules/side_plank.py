@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from coach.geometry import angle_at, elevation, height_above_line, incline, signed_bend
+from coach.geometry import angle_at, dist, elevation, height_above_line, incline, signed_bend
 from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
 
 _JOINTS = ("shoulder", "elbow", "hip", "knee", "ankle")
@@ -62,7 +62,7 @@ class SidePlank(Rule):
         if body.side_visible("left" if down == "right" else "right", "ankle"):
             A = body.mid("ankle")
         bend = signed_bend(S, H, A)
-        torso = float(((S - H) ** 2).sum() ** 0.5) or 1.0
+        torso = dist(S, H) or 1.0
         stack = abs(float(body.j("left", "shoulder")[1] - body.j("right", "shoulder")[1])) / torso
         arm_drop = -elevation(body.j(down, "shoulder"), body.j(down, "elbow"))
         lift = height_above_line(H, body.j(down, "elbow"), A) / torso
