@@ -252,6 +252,8 @@ def main(argv=None) -> int:
                                     "else the shared full model")
     ap.add_argument("--exercise", default="bird_dog")
     ap.add_argument("--repeat", type=int, default=20, help="engine repetitions (default 20)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternating rounds of bare inference and full analysis (default 3)")
     ap.add_argument("--json", metavar="FILE", help="also save the numbers as JSON")
     args = ap.parse_args(argv)
 
@@ -312,15 +314,27 @@ def main(argv=None) -> int:
                                            f"(on {info.width}x{info.height})")
         line("H.264 encoding (max_side 1280)", f"{an['encode_ms']:6.1f} ms/frame  "
                                               f"({an['encode_size'][0]}x{an['encode_size'][1]})")
-        del frames
-        gc.collect()
-
-        f = res["full"] = bench_full(args.clip, model, rule, tmpdir, annotated=False)
+        # Throughput varies run to run on a shared 2-core machine, so bare
+        # inference and the full pipeline are measured alternately, `--rounds`
+        # times each, and the best of each is compared.
+        fulls = []
+        for i in range(args.rounds):
+            if i:
+                inf_i, _ = bench_inference(frames, model)
+                if inf_i["fps"] > inf["fps"]:
+                    inf = res["inference"] = inf_i
+            fulls.append(bench_full(args.clip, model, rule, tmpdir, annotated=False))
+        f = res["full"] = max(fulls, key=lambda d: d["fps"])
         ratio = f["fps"] / inf["fps"]
         f["ratio_to_bare"] = ratio
-        line("full analysis", f"{f['fps']:6.1f} frames/s  ({f['ms_per_frame']:.1f} ms/frame, "
+        f["rounds_fps"] = [d["fps"] for d in fulls]
+        line("bare inference, best round", f"{inf['ms_per_frame']:6.1f} ms/frame  ({inf['fps']:.1f} frames/s)")
+        line("full analysis, best round", f"{f['fps']:6.1f} frames/s  ({f['ms_per_frame']:.1f} ms/frame, "
                               f"{100 * ratio:.0f}% of bare inference; wall incl. model load "
                               f"{f['wall_s']:.1f} s = {f['fps_wall']:.1f} frames/s)")
+        line("  rounds (frames/s)", ", ".join(f"{d['fps']:.1f}" for d in fulls))
+        del frames
+        gc.collect()
         fa = res["full_annotated"] = bench_full(args.clip, model, rule, tmpdir, annotated=True)
         fa["ratio_to_bare"] = fa["fps"] / inf["fps"]
         line("full + annotation + writing", f"{fa['fps']:6.1f} frames/s  ({fa['ms_per_frame']:.1f} ms/frame, "
