@@ -91,16 +91,11 @@ class ReportBuilder:
         end_t = self.last.timestamp if self.last else 0.0
         for f in list(self.fault_open):
             self._close(f, end_t)
-        st = self.last
         timers = engine.timers
         good = sum(tm.total for tm in timers.values())
         longest = max((tm.longest for tm in timers.values()), default=0.0)
         target = engine.th.get("hold_target_s")
-        if self.rule.hold_per_side:
-            reached = target is not None and all(timers.get(s) and timers[s].total >= target for s in ("left", "right")) \
-                if self.rule.name == "side_plank" else any(tm.total >= target for tm in timers.values())
-        else:
-            reached = target is not None and good >= target
+        reached = target is not None and all(s in timers and timers[s].total >= target for s in self.rule.hold_sides)
         summary = {
             "duration_s": _r(end_t - (self.first_t or 0.0) if self.frames else 0.0, 2),
             "frames": self.frames,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -45,8 +44,8 @@ def _write_json(obj: dict, dest: str) -> None:
         Path(dest).write_text(text + "\n", encoding="utf-8")
 
 
-def _video_source(path: Path, args, want_images: bool):
-    """Yields (image or None, PoseFrame); returns meta via the list `meta_out`."""
+def _video_source(path: Path, args):
+    """Probe a video and get its model; returns (VideoInfo, (image, PoseFrame) iterator, model path)."""
     from .models import ensure_model
     from .pipeline import video_poses
     from .video import probe
@@ -59,16 +58,16 @@ def _video_source(path: Path, args, want_images: bool):
 def cmd_analyze(args) -> int:
     import pose_rules
     from .analysis import ReportBuilder, format_summary
-    from .annotate import HudAnnotator, SkeletonAnnotator, blank_canvas
+    from .annotate import HudAnnotator, SkeletonAnnotator
     from .engine import Engine
-    from .pose import PoseTrack, is_track_file
+    from .pose import PoseTrack
 
     src = Path(args.input) if args.input else DEFAULT_SAMPLE
     exercise = args.exercise
     if args.input is None:
         print(f"coach: no input given; analysing the bundled sample {src.relative_to(SAMPLES.parent)}", file=sys.stderr)
     track = None
-    if src.suffix.lower() == ".npz" or is_track_file(src):
+    if src.suffix.lower() == ".npz":
         track = PoseTrack.load(src)
         exercise = exercise or track.meta.get("exercise")
     if not exercise:
@@ -80,7 +79,6 @@ def cmd_analyze(args) -> int:
 
     writer = None
     annotators = (SkeletonAnnotator(engine.th["min_visibility"]), HudAnnotator())
-    frames_out = []
 
     def annotate(image, st):
         nonlocal writer
@@ -107,7 +105,7 @@ def cmd_analyze(args) -> int:
                         annotate(next(images), st)
                     bar.update(1)
         else:
-            info, poses, model = _video_source(src, args, args.annotated is not None)
+            info, poses, model = _video_source(src, args)
             rb.model = f"{args.variant} ({model})"
             frames = []
             with _progress(info.frame_count, "analysing", not args.quiet) as bar:
@@ -156,17 +154,13 @@ def _track_images(track, wanted: bool):
 
 
 def cmd_extract(args) -> int:
-    from .models import ensure_model
-    from .pipeline import video_poses
     from .pose import PoseTrack
-    from .video import probe
 
     src = Path(args.video)
-    info = probe(src)
-    model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
+    info, poses, _ = _video_source(src, args)
     frames = []
     with _progress(info.frame_count, "extracting", not args.quiet) as bar:
-        for _, frame in video_poses(src, model, max_side=args.max_side):
+        for _, frame in poses:
             frames.append(frame)
             bar.update(1)
     meta = {"source": str(src), "model": args.variant}

@@ -47,9 +47,6 @@ class PoseEstimator:
         except OSError as e:
             raise ModelError(f"Cannot read pose model {path}: {e.strerror or e}.") from None
         try:
-            # Keep MediaPipe's C++ start-up chatter (glog / TFLite INFO) off the terminal.
-            os.environ.setdefault("GLOG_minloglevel", "2")
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
             from mediapipe.tasks.python.core.base_options import BaseOptions
             from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 

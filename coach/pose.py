@@ -199,12 +199,3 @@ class PoseTrack:
             raise TrackError(f"{path} holds no frames")
         return track
 
-
-def is_track_file(path: str | Path) -> bool:
-    """True if the path looks like a landmark track (by content, not only suffix)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4)
-    except OSError:
-        return False
-    return head == b"PK\x03\x04" and str(path).lower().endswith(".npz")

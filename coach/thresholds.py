@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
@@ -138,4 +137,4 @@ def describe(rule: Rule) -> list[dict]:
 
 
 __all__ = ["ThresholdError", "Threshold", "all_thresholds", "defaults", "resolve", "parse_profile",
-           "load_profile", "save_profile", "describe", "replace"]
+           "load_profile", "save_profile", "describe"]

@@ -10,8 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
-import numpy as np
-
+from coach.geometry import midpoint
 from coach.landmarks import SIDE_JOINTS, Landmark
 from coach.pose import PoseFrame
 
@@ -109,10 +108,9 @@ class Body:
     visibility is at least ``min_visibility`` and it lies inside the image
     (with a small margin)."""
 
-    __slots__ = ("frame", "min_visibility", "px", "vis")
+    __slots__ = ("min_visibility", "px", "vis")
 
     def __init__(self, frame: PoseFrame, min_visibility: float):
-        self.frame = frame
         self.min_visibility = min_visibility
         w, h = frame.image_size
         lo, hi = -FRAME_MARGIN, 1 + FRAME_MARGIN
@@ -152,8 +150,7 @@ class Body:
         return "left" if self.side_score("left", joints) >= self.side_score("right", joints) else "right"
 
     def mid(self, joint: str) -> tuple[float, float]:
-        a, b = self.j("left", joint), self.j("right", joint)
-        return ((a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0)
+        return midpoint(self.j("left", joint), self.j("right", joint))
 
     def missing(self, side: str, joints: tuple[str, ...]) -> list[str]:
         mv, vis, idx = self.min_visibility, self.vis, _JOINT_INDEX[side]
@@ -193,13 +190,18 @@ class Rule:
     faults: tuple[Fault, ...] = ()
     #: Hold target in seconds for hold exercises (None for rep exercises).
     hold_target_s: float | None = None
-    #: Whether the hold timer runs per side (side plank).
-    hold_per_side: bool = False
+    #: The sides the hold target must be reached on: ("both",) for one timer,
+    #: ("left", "right") for a timer per side (side plank).
+    hold_sides: tuple[str, ...] = ("both",)
     #: Rep exercises: thresholds (names) for the counter, ``(up, down)``; the
     #: counter follows :attr:`Verdict.rep_value`.
     rep_thresholds: tuple[str, str] | None = None
     #: Which camera view the exercise needs: "side" or "front".
     view: str = "side"
+
+    @property
+    def hold_per_side(self) -> bool:
+        return self.hold_sides != ("both",)
 
     def fault(self, name: str) -> Fault:
         for f in self.faults:

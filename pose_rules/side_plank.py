@@ -43,7 +43,7 @@ class SidePlank(Rule):
     thresholds = _THRESHOLDS
     faults = _FAULTS
     hold_target_s = 45.0
-    hold_per_side = True
+    hold_sides = ("left", "right")
     view = "front"
     only_side: str | None = None
 
@@ -97,6 +97,7 @@ class SidePlankLeft(SidePlank):
     title = "Side plank, left side down"
     description = "Side plank resting on the left forearm."
     only_side = "left"
+    hold_sides = ("left",)
 
 
 class SidePlankRight(SidePlank):
@@ -104,6 +105,7 @@ class SidePlankRight(SidePlank):
     title = "Side plank, right side down"
     description = "Side plank resting on the right forearm."
     only_side = "right"
+    hold_sides = ("right",)
 
 
 RULES = (SidePlank(), SidePlankLeft(), SidePlankRight())
