@@ -182,6 +182,8 @@ class PoseTrack:
         path = Path(path)
         if not path.is_file():
             raise TrackError(f"no such file: {path}")
+        if not zipfile.is_zipfile(path):
+            raise TrackError(f"{path} is not a landmark track (not an .npz archive)")
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
