@@ -31,7 +31,7 @@ class PoseEstimator:
 
     def __init__(
         self,
-        model_path: str | Path,
+        model_path: str | Path | bytes,
         num_poses: int = 1,
         min_detection_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
@@ -40,12 +40,17 @@ class PoseEstimator:
         self._landmarker = None
         self._last_ms: int | None = None
         self._first = True
-        path = Path(model_path)
-        validate_bundle(path)  # ModelError with a clear message
-        try:
-            data = path.read_bytes()  # a buffer also works for non-ASCII paths on Windows
-        except OSError as e:
-            raise ModelError(f"Cannot read pose model {path}: {e.strerror or e}.") from None
+        if isinstance(model_path, (bytes, bytearray, memoryview)):
+            # bundle bytes already read (and validated) by the caller, e.g. a cache shared by sessions
+            data = bytes(model_path)
+            path = Path("<model bytes>")
+        else:
+            path = Path(model_path)
+            validate_bundle(path)  # ModelError with a clear message
+            try:
+                data = path.read_bytes()  # a buffer also works for non-ASCII paths on Windows
+            except OSError as e:
+                raise ModelError(f"Cannot read pose model {path}: {e.strerror or e}.") from None
         try:
             from mediapipe.tasks.python.core.base_options import BaseOptions
             from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode

@@ -49,6 +49,35 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class Limit:
+    """A threshold drawn as a line on a measure's chart: at ``sign * value``."""
+
+    threshold: str
+    sign: float = 1.0
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class KeyMeasure:
+    """A measure that matters for an exercise, for charts and the video overlay.
+
+    name: key in :attr:`Verdict.measures`; limits: the thresholds that judge it;
+    line: two joints (on the verdict's side) drawn as the reference line on the
+    video, e.g. ``("shoulder", "ankle")`` for the plank's straight body line;
+    joint: the joint the measure is about (highlighted); horizontal: also draw
+    a level line through ``joint`` (e.g. hip level for the bird-dog).
+    """
+
+    name: str
+    label: str
+    unit: str = "deg"
+    limits: tuple[Limit, ...] = ()
+    line: tuple[str, str] | None = None
+    joint: str | None = None
+    horizontal: bool = False
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The judgement of one frame.
 
@@ -198,6 +227,8 @@ class Rule:
     rep_thresholds: tuple[str, str] | None = None
     #: Which camera view the exercise needs: "side" or "front".
     view: str = "side"
+    #: The measures that matter, most important first (charts, video overlay).
+    key_measures: tuple[KeyMeasure, ...] = ()
 
     @property
     def hold_per_side(self) -> bool:

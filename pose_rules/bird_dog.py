@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from coach.geometry import angle_at, elevation
-from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
+from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict, common_thresholds
 
 _COMMON = common_thresholds() + (
     Threshold("leg_high_deg", "deg", 10.0, 0.0, 45.0,
@@ -50,6 +50,12 @@ _LEG_FAULTS = (
 class _Quadruped(Rule):
     view = "side"
     rep_thresholds = ("rep_up_deg", "rep_down_deg")
+    key_measures = (
+        KeyMeasure("lifted_thigh_deg", "Lifted thigh above hip level (0 = level, -90 = hanging)", "deg",
+                   (Limit("leg_high_deg", 1.0, "too high"), Limit("leg_low_deg", -1.0, "too low"),
+                    Limit("rep_up_deg", 1.0, "rep up"), Limit("rep_down_deg", 1.0, "rep down")),
+                   line=("hip", "knee"), joint="hip", horizontal=True),
+    )
     check_arm = False
     check_knee = False
 

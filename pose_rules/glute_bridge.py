@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from coach.geometry import angle_at, dist, elevation, height_above_line, signed_bend
-from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
+from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict, common_thresholds
 
 _THRESHOLDS = common_thresholds() + (
     Threshold("low_deg", "deg", 15.0, 3.0, 45.0,
@@ -40,6 +40,12 @@ class GluteBridge(Rule):
     faults = _FAULTS
     hold_target_s = 60.0
     view = "side"
+    key_measures = (
+        KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-knee line (+ up, - down)", "deg",
+                   (Limit("low_deg", -1.0, "too low"), Limit("arch_deg", 1.0, "over-arch")),
+                   line=("shoulder", "knee"), joint="hip"),
+        KeyMeasure("hip_lift", "Hip height above the floor line", "thigh lengths", (Limit("min_lift", 1.0, "in position"),)),
+    )
 
     def judge(self, body: Body, th: Mapping[str, float]) -> Verdict:
         side = body.facing_side(("shoulder", "hip", "knee", "ankle"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Mapping
 
 from coach.geometry import angle_at, dist, elevation, incline, signed_bend
-from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
+from .base import (GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict,
+                   common_thresholds)
 
 _SIDE_JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
@@ -31,8 +32,14 @@ _THRESHOLDS = common_thresholds() + (
 )
 
 
+_HIP_LINE = KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-ankle line (+ up, - down)", "deg",
+                       (Limit("sag_deg", -1.0, "sag"), Limit("pike_deg", 1.0, "pike")),
+                       line=("shoulder", "ankle"), joint="hip")
+
+
 class _PlankBase(Rule):
     view = "side"
+    key_measures = (_HIP_LINE,)
     hold_target_s = 60.0
     #: "any", "forearm" or "hands"
     support = "any"
@@ -127,6 +134,8 @@ class KneePlank(_PlankBase):
     title = "Knee plank"
     description = "Plank on elbows (or hands) and knees; body straight from shoulders to knees."
     on_knees = True
+    key_measures = (KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-knee line (+ up, - down)", "deg",
+                               _HIP_LINE.limits, line=("shoulder", "knee"), joint="hip"),)
     thresholds = tuple(
         Threshold(t.name, t.unit, t.default, t.min, t.max,
                   t.meaning.replace("shoulder-ankle", "shoulder-knee"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from coach.geometry import angle_at, dist, elevation, height_above_line, incline, signed_bend
-from .base import GOOD, NOT_IN_POSITION, Body, Fault, Rule, Threshold, Verdict, common_thresholds
+from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict, common_thresholds
 
 _JOINTS = ("shoulder", "elbow", "hip", "knee", "ankle")
 
@@ -45,6 +45,12 @@ class SidePlank(Rule):
     hold_target_s = 45.0
     hold_sides = ("left", "right")
     view = "front"
+    key_measures = (
+        KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-ankle line (+ up, - down)", "deg",
+                   (Limit("drop_deg", -1.0, "drop"), Limit("high_deg", 1.0, "too high")),
+                   line=("shoulder", "ankle"), joint="hip"),
+        KeyMeasure("hip_lift", "Hip lift off the floor", "torso lengths", (Limit("min_lift", 1.0, "min lift"),)),
+    )
     only_side: str | None = None
 
     def judge(self, body: Body, th: Mapping[str, float]) -> Verdict:

@@ -211,3 +211,13 @@ def test_every_rule_declares_thresholds_and_faults():
             assert t.min <= t.default <= t.max and t.unit and t.meaning
         assert rule.faults and all(f.cue for f in rule.faults)
         assert (rule.hold_target_s is None) != (rule.rep_thresholds is None)
+
+
+def test_key_measures_are_declared_and_name_real_thresholds_and_measures():
+    from coach.thresholds import all_thresholds
+    for rule in pose_rules.RULES.values():
+        assert rule.key_measures, rule.name
+        names = {t.name for t in all_thresholds(rule)}
+        for km in rule.key_measures:
+            for lim in km.limits:
+                assert lim.threshold in names, (rule.name, lim.threshold)
