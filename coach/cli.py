@@ -28,9 +28,9 @@ def _progress(total: int | None, desc: str, enabled: bool):
 def _load_thresholds(path: str | None, exercise: str) -> dict:
     if not path:
         return {}
-    from .thresholds import load_profile
+    from .profiles import load_named
 
-    profile = load_profile(path)
+    profile = load_named(path)  # a file path, or the name of a profile saved from the app
     return profile.get(exercise, {})
 
 
@@ -226,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     a.add_argument("--annotated", metavar="FILE", help="write an annotated video (.mp4 H.264 or .webm VP9)")
     a.add_argument("--annotated-max-side", type=int, default=1280, help="size limit of the annotated video (default 1280)")
-    a.add_argument("--thresholds", metavar="FILE", help="thresholds file (JSON) to apply")
+    a.add_argument("--thresholds", metavar="FILE|NAME",
+                   help="thresholds file (JSON) to apply, or the name of a profile saved in the app")
     a.add_argument("--save-track", metavar="FILE", help="also save the landmark track (video input)")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     model_opts(a)

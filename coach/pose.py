@@ -178,26 +178,35 @@ class PoseTrack:
         )
 
     @classmethod
-    def load(cls, path: str | Path) -> "PoseTrack":
-        path = Path(path)
-        if not path.is_file():
-            raise TrackError(f"no such file: {path}")
-        if not zipfile.is_zipfile(path):
-            raise TrackError(f"{path} is not a landmark track (not an .npz archive)")
+    def load(cls, path, name: str | None = None) -> "PoseTrack":
+        """Load a track from a path or a binary file-like object (e.g. an
+        upload; ``name`` is then used in error messages)."""
+        if hasattr(path, "read"):
+            label = name or getattr(path, "name", None) or "track"
+            if not zipfile.is_zipfile(path):
+                raise TrackError(f"{label} is not a landmark track (not an .npz archive)")
+            path.seek(0)
+        else:
+            path = Path(path)
+            label = name or str(path)
+            if not path.is_file():
+                raise TrackError(f"no such file: {path}")
+            if not zipfile.is_zipfile(path):
+                raise TrackError(f"{path} is not a landmark track (not an .npz archive)")
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
                 if meta.get("format") != TRACK_FORMAT:
-                    raise TrackError(f"{path} is not a {TRACK_FORMAT} file")
+                    raise TrackError(f"{label} is not a {TRACK_FORMAT} file")
                 if int(meta.get("version", 0)) > TRACK_VERSION:
-                    raise TrackError(f"{path} has track version {meta.get('version')}, newer than this coach reads")
+                    raise TrackError(f"{label} has track version {meta.get('version')}, newer than this coach reads")
                 track = cls(z["timestamps"], z["landmarks"], z["world"],
                             (meta["image_width"], meta["image_height"]), meta)
         except TrackError:
             raise
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, EOFError) as e:
-            raise TrackError(f"{path} is not a readable landmark track ({type(e).__name__}: {e})") from None
+            raise TrackError(f"{label} is not a readable landmark track ({type(e).__name__}: {e})") from None
         if len(track) == 0:
-            raise TrackError(f"{path} holds no frames")
+            raise TrackError(f"{label} holds no frames")
         return track
 
