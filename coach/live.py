@@ -88,6 +88,7 @@ class LiveSnapshot:
     frames_dropped: int
     fps: float  # processed frames per second over the last ~2 s of frame time
     process_ms: float  # mean processing time per frame over the last ~30 frames (diagnostics)
+    processed_at: float | None = None  # wall-clock time the latest frame was done (diagnostics: display latency)
     error: str | None = None  # the pose estimator failed (could not start, or failed on the latest frame)
 
 
@@ -159,6 +160,7 @@ class LiveSession:
         self._dropped = 0
         self._frame_times: deque[float] = deque()
         self._proc_times: deque[float] = deque(maxlen=PROCESS_WINDOW)
+        self._processed_at: float | None = None
         self._person = False
         self._error: str | None = None
         self._restart_run(WAITING)
@@ -275,7 +277,7 @@ class LiveSession:
             key_measure=km, key_value=key_value, t=self._t, frames=self._frames,
             frames_dropped=self._dropped, fps=fps,
             process_ms=1000.0 * sum(proc) / len(proc) if proc else 0.0,
-            error=self._error,
+            error=self._error, processed_at=self._processed_at,
         )
 
     def _summary_locked(self) -> dict:
@@ -377,6 +379,7 @@ class LiveSession:
         hud(out, snap)
         with self._lock:
             self._proc_times.append(time.perf_counter() - started)
+            self._processed_at = time.time()
         return out
 
     def note_dropped(self, n: int) -> None:
@@ -389,6 +392,12 @@ class LiveSession:
     def phase(self) -> str:
         with self._lock:
             return self._phase
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """All threshold values in force (defaults with the overrides applied)."""
+        with self._lock:
+            return dict(self._th)
 
     def snapshot(self) -> LiveSnapshot:
         with self._lock:

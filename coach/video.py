@@ -12,18 +12,27 @@
   ``.webm`` is VP9 / yuv420p.  Frame timestamps become the pts, so the output
   keeps the source's timing.
 
+Sources and targets may be in memory: :func:`probe` and :func:`iter_frames`
+also take ``bytes`` / ``bytearray`` or a binary file-like object (``io.BytesIO``,
+Streamlit's ``UploadedFile``), and :class:`VideoWriter` also writes to a binary
+file-like object (``format="mp4"`` or ``"webm"``), so a clip can be reviewed
+without any video touching the disk.
+
 All user-facing failures are raised as :class:`VideoError` with a one-line
-message that starts with the file name.
+message that starts with the file name (for in-memory videos: the ``name``
+given, else the object's own ``name``, else ``"video"``).
 """
 from __future__ import annotations
 
+import io
+import os
 import queue
 import threading
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Union
 
 import av
 import cv2
@@ -32,6 +41,7 @@ import numpy as np
 __all__ = [
     "VideoError",
     "VideoInfo",
+    "VideoSource",
     "VideoWriter",
     "iter_frames",
     "probe",
@@ -83,33 +93,115 @@ def _ffmpeg_reason(exc: BaseException) -> str:
     return _one_line(reason)
 
 
-def _check_file(path) -> Path:
+def _check_file(path, name: str | None = None) -> Path:
     p = Path(path)
+    label = name or _name(p)
     if not p.exists():
-        raise VideoError(f"{_name(p)}: no such file")
+        raise VideoError(f"{label}: no such file")
     if not p.is_file():
-        raise VideoError(f"{_name(p)}: not a file")
+        raise VideoError(f"{label}: not a file")
     if p.stat().st_size == 0:
-        raise VideoError(f"{_name(p)}: file is empty")
+        raise VideoError(f"{label}: file is empty")
     return p
 
 
-def _open_input(p: Path):
-    """Open *p* with PyAV and return ``(container, video_stream)``."""
+#: What :func:`probe` and :func:`iter_frames` read: a path, the video's bytes,
+#: or a readable binary file-like object.
+VideoSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, io.IOBase]
+
+
+def _is_path(obj) -> bool:
+    return isinstance(obj, (str, os.PathLike))
+
+
+def _memory_name(obj, name: str | None) -> str:
+    if name:
+        return _one_line(name)
+    own = getattr(obj, "name", None)
+    if isinstance(own, str) and own.strip():
+        return _name(own)
+    return "video"
+
+
+class _Source:
+    """A clip to read: a file, or a video held in memory (bytes or a file object).
+
+    ``name`` is what messages call it.  :meth:`open` returns a fresh PyAV
+    input container each time (a file object is rewound to its start first),
+    so one source can be probed and then decoded.
+    """
+
+    __slots__ = ("path", "data", "file", "name")
+
+    def __init__(self, path: Path | None, data: bytes | None, file, name: str):
+        self.path, self.data, self.file, self.name = path, data, file, name
+
+    def open(self):
+        if self.path is not None:
+            return av.open(str(self.path), mode="r")
+        if self.data is not None:
+            return av.open(io.BytesIO(self.data), mode="r")
+        self.file.seek(0)
+        return av.open(self.file, mode="r")
+
+
+def _source(obj, name: str | None = None) -> _Source:
+    """Check *obj* (path, bytes or binary file object) and wrap it as a :class:`_Source`."""
+    if isinstance(obj, _Source):
+        return obj
+    if _is_path(obj):
+        p = _check_file(obj, name)
+        return _Source(p, None, None, name or _name(p))
+    label = _memory_name(obj, name)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        data = obj if isinstance(obj, bytes) else bytes(obj)
+        if not data:
+            raise VideoError(f"{label}: file is empty")
+        return _Source(None, data, None, label)
+    if callable(getattr(obj, "read", None)):
+        if getattr(obj, "closed", False):
+            raise VideoError(f"{label}: the file object is closed")
+        try:
+            seekable = bool(obj.seekable()) if hasattr(obj, "seekable") else False
+            if seekable:
+                obj.seek(0, io.SEEK_END)
+                size = obj.tell()
+                obj.seek(0)
+                if not size:
+                    raise VideoError(f"{label}: file is empty")
+                return _Source(None, None, obj, label)
+            # a stream that can be read only once: keep its bytes for this call
+            data = obj.read()
+        except VideoError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise VideoError(f"{label}: cannot read the video ({_ffmpeg_reason(exc)})") from None
+        if not isinstance(data, (bytes, bytearray)):
+            raise VideoError(f"{label}: not a binary file object (read() gave {type(data).__name__})")
+        if not data:
+            raise VideoError(f"{label}: file is empty")
+        return _Source(None, bytes(data), None, label)
+    raise TypeError(
+        f"expected a video path, bytes or a binary file object, got {type(obj).__name__}"
+    )
+
+
+def _open_input(src: _Source):
+    """Open *src* with PyAV and return ``(container, video_stream)``."""
     try:
-        container = av.open(str(p), mode="r")
-    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        container = src.open()
+    except (av.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
         raise VideoError(
-            f"{_name(p)}: not a video file or it is corrupt ({_ffmpeg_reason(exc)})"
+            f"{src.name}: not a video file or it is corrupt ({_ffmpeg_reason(exc)})"
         ) from None
     if not container.streams.video:
         has_streams = len(container.streams) > 0
         container.close()
         if not has_streams:
             raise VideoError(
-                f"{_name(p)}: not a video file or it is corrupt (no streams found)"
+                f"{src.name}: not a video file or it is corrupt (no streams found)"
             )
-        raise VideoError(f"{_name(p)}: contains no video stream")
+        raise VideoError(f"{src.name}: contains no video stream")
     return container, container.streams.video[0]
 
 
@@ -157,10 +249,15 @@ def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, in
 # probing
 
 
-def probe(path) -> VideoInfo:
-    """Read a clip's metadata (decodes only its first frame, for the rotation)."""
-    p = _check_file(path)
-    container, stream = _open_input(p)
+def probe(path: VideoSource, *, name: str | None = None) -> VideoInfo:
+    """Read a clip's metadata (decodes only its first frame, for the rotation).
+
+    *path* is a file path, the video's bytes, or a binary file-like object
+    (read from its start).  *name* is what error messages (and
+    :attr:`VideoInfo.path` for in-memory videos) call the clip.
+    """
+    src = _source(path, name)
+    container, stream = _open_input(src)
     try:
         cc = stream.codec_context
         width, height = int(cc.width or 0), int(cc.height or 0)
@@ -189,7 +286,7 @@ def probe(path) -> VideoInfo:
     if rotation in (90, 270):
         width, height = height, width
     return VideoInfo(
-        path=str(p),
+        path=str(src.path) if src.path is not None else src.name,
         width=width,
         height=height,
         fps=fps,
@@ -221,7 +318,7 @@ class _Stopped(Exception):
     pass
 
 
-def _decode_worker(p: Path, max_side, out: queue.Queue, stop: threading.Event) -> None:
+def _decode_worker(src: _Source, max_side, out: queue.Queue, stop: threading.Event) -> None:
     def put(item) -> None:
         while not stop.is_set():
             try:
@@ -234,7 +331,7 @@ def _decode_worker(p: Path, max_side, out: queue.Queue, stop: threading.Event) -
     container = None
     try:
         try:
-            container, stream = _open_input(p)
+            container, stream = _open_input(src)
         except VideoError as exc:
             put(_Failure(exc))
             return
@@ -273,24 +370,24 @@ def _decode_worker(p: Path, max_side, out: queue.Queue, stop: threading.Event) -
                 count += 1
         except _Stopped:
             raise
-        except (av.FFmpegError, OSError) as exc:
+        except (av.FFmpegError, OSError, ValueError) as exc:
             if count == 0:
                 put(_Failure(VideoError(
-                    f"{_name(p)}: no frames could be decoded ({_ffmpeg_reason(exc)})"
+                    f"{src.name}: no frames could be decoded ({_ffmpeg_reason(exc)})"
                 )))
                 return
             put(_Warning(
-                f"{_name(p)}: stopped after {count} frames, the rest is corrupt "
+                f"{src.name}: stopped after {count} frames, the rest is corrupt "
                 f"({_ffmpeg_reason(exc)})"
             ))
             warned = True
         if count == 0:
-            put(_Failure(VideoError(f"{_name(p)}: no frames could be decoded")))
+            put(_Failure(VideoError(f"{src.name}: no frames could be decoded")))
             return
         expected = int(stream.frames or 0)
         if not warned and expected > 0 and count < expected - 1:
             put(_Warning(
-                f"{_name(p)}: only {count} of {expected} frames could be decoded "
+                f"{src.name}: only {count} of {expected} frames could be decoded "
                 "(the file is probably truncated)"
             ))
         put(_END)
@@ -299,7 +396,7 @@ def _decode_worker(p: Path, max_side, out: queue.Queue, stop: threading.Event) -
     except Exception as exc:  # report anything else to the consumer
         try:
             put(_Failure(VideoError(
-                f"{_name(p)}: decoding failed ({_one_line(exc) or type(exc).__name__})"
+                f"{src.name}: decoding failed ({_one_line(exc) or type(exc).__name__})"
             )))
         except _Stopped:
             pass
@@ -312,7 +409,7 @@ def _decode_worker(p: Path, max_side, out: queue.Queue, stop: threading.Event) -
 
 
 def iter_frames(
-    path, max_side: int | None = None, prefetch: int = 8
+    path: VideoSource, max_side: int | None = None, prefetch: int = 8, *, name: str | None = None
 ) -> Iterator[tuple[np.ndarray, float]]:
     """Yield ``(rgb, timestamp)`` for each frame of the clip at *path*.
 
@@ -323,23 +420,28 @@ def iter_frames(
     *max_side*.  Decoding runs in a background thread that stays at most
     *prefetch* frames ahead.  Closing the generator early stops the thread.
 
+    *path* may also be the video's bytes or a binary file-like object (e.g. an
+    upload; it is rewound and read from its start, in the decoding thread, so
+    do not use it elsewhere until the iteration ends); *name* is what error
+    messages call the clip.
+
     A missing, empty or unreadable file raises :class:`VideoError` right away;
     decoding errors are raised as :class:`VideoError` while iterating, except a
     corrupt tail after some good frames, which only emits a ``RuntimeWarning``.
     """
     if max_side is not None and max_side < 1:
         raise ValueError("max_side must be a positive number of pixels")
-    p = _check_file(path)
-    return _iterate(p, max_side, max(1, int(prefetch)))
+    src = _source(path, name)
+    return _iterate(src, max_side, max(1, int(prefetch)))
 
 
-def _iterate(p: Path, max_side, prefetch: int) -> Iterator[tuple[np.ndarray, float]]:
+def _iterate(src: _Source, max_side, prefetch: int) -> Iterator[tuple[np.ndarray, float]]:
     out: queue.Queue = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
     thread = threading.Thread(
         target=_decode_worker,
-        args=(p, max_side, out, stop),
-        name=f"decode:{p.name}",
+        args=(src, max_side, out, stop),
+        name=f"decode:{src.name}",
         daemon=True,
     )
     thread.start()
@@ -391,21 +493,101 @@ _ENCODERS = {
 
 _TIME_BASE = Fraction(1, 1000)
 
+#: mp4 written to a file object that cannot be read back (or not seeked): a
+#: fragmented mp4 (index first, then self-contained fragments), which browsers
+#: also play progressively.
+_FRAGMENTED_MP4 = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+
+#: AVIO_FLAG_WRITE: an ``io_open`` request to open for writing
+_AVIO_FLAG_WRITE = 2
+
+
+class _ReadBack(io.RawIOBase):
+    """A read-only view of a file object that is being written.
+
+    FFmpeg's mp4 ``+faststart`` re-opens the output when the trailer is
+    written, to move the index in front of the media data; with custom I/O
+    PyAV asks ``io_open`` for that second handle.  This one keeps its own
+    position and puts the shared object's position back after each read, so
+    the muxer's writes through the first handle are not disturbed.
+    """
+
+    def __init__(self, target):
+        super().__init__()
+        self._target = target
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        keep = self._target.tell()
+        try:
+            self._target.seek(self._pos)
+            data = self._target.read(size if size is not None and size >= 0 else -1)
+        finally:
+            self._target.seek(keep)
+        self._pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            self._pos = offset
+        elif whence == io.SEEK_CUR:
+            self._pos += offset
+        else:
+            keep = self._target.tell()
+            end = self._target.seek(0, io.SEEK_END)
+            self._target.seek(keep)
+            self._pos = end + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:  # never close the caller's object
+        self._target = None
+        super().close()
+
+
+def _can(obj, what: str) -> bool:
+    try:
+        return bool(getattr(obj, what)())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _format_key(fmt) -> str:
+    return "." + str(fmt).strip().lower().lstrip(".")
+
 
 class VideoWriter:
     """Write RGB frames with their timestamps to a browser-playable video.
 
-    The format follows the extension: ``.mp4`` is H.264 (``libx264``,
-    yuv420p, ``+faststart``), ``.webm`` is VP9 (``libvpx-vp9``, yuv420p,
-    realtime settings).  *size* is the ``(width, height)`` of the frames that
-    will be passed to :meth:`write`; odd sizes are padded to even.  With
+    *path* is a file path or a binary file-like object (e.g. ``io.BytesIO``;
+    it is written from its start and left open).  For a path the format
+    follows the extension unless *format* is given; for a file object
+    *format* (``"mp4"`` or ``"webm"``) is required.  ``mp4`` is H.264
+    (``libx264``, yuv420p, ``+faststart``), ``webm`` is VP9 (``libvpx-vp9``,
+    yuv420p, realtime settings).  A file object is made ``+faststart`` (index
+    before the media data) when it is readable and seekable, as ``io.BytesIO``
+    is; otherwise a fragmented mp4 is written (``fragmented`` is then True),
+    which browsers play as well.  *name* is what messages call the output
+    (default: the file name, or ``"video"``).
+
+    *size* is the ``(width, height)`` of the frames that will be passed to
+    :meth:`write`; odd sizes are padded to even.  With
     *max_side*, the output is downscaled (``cv2.INTER_AREA``) so that its
     longer side is at most *max_side*.  Each frame's timestamp (seconds)
     becomes its pts in a 1/1000 s time base, so variable frame rate and sync
     with the source are kept; pts are forced to be strictly increasing.
     *fps* is the nominal rate given to the encoder for rate control.
-    After construction, ``size`` is the actual (even) output size and
-    ``frames_written`` counts the frames encoded so far.
+    After construction, ``size`` is the actual (even) output size,
+    ``format`` the container (``"mp4"`` / ``"webm"``) and ``frames_written``
+    counts the frames encoded so far.
     """
 
     def __init__(
@@ -414,15 +596,41 @@ class VideoWriter:
         fps: float,
         size: tuple[int, int],
         max_side: int | None = None,
+        *,
+        format: str | None = None,
+        name: str | None = None,
     ):
-        self.path = Path(path)
-        name = _name(self.path)
-        ext = self.path.suffix.lower()
-        if ext not in _ENCODERS:
-            raise VideoError(
-                f"{name}: unsupported output format {ext or '(no extension)'!r}; "
-                "use .mp4 or .webm"
-            )
+        if _is_path(path):
+            self.path: Path | None = Path(path)
+            self._file = None
+            name = _one_line(name) if name else _name(self.path)
+            ext = _format_key(format) if format else self.path.suffix.lower()
+            if ext not in _ENCODERS:
+                raise VideoError(
+                    f"{name}: unsupported output format {ext or '(no extension)'!r}; "
+                    "use .mp4 or .webm"
+                )
+        else:
+            if not callable(getattr(path, "write", None)):
+                raise TypeError(
+                    f"expected an output path or a binary file object, got {type(path).__name__}"
+                )
+            self.path = None
+            self._file = path
+            name = _memory_name(path, name)
+            if not format:
+                raise VideoError(
+                    f"{name}: give the container format (format='mp4' or 'webm') "
+                    "to write to a file object"
+                )
+            ext = _format_key(format)
+            if ext not in _ENCODERS:
+                raise VideoError(
+                    f"{name}: unsupported output format {str(format)!r}; use 'mp4' or 'webm'"
+                )
+        self.name = name
+        self.format = ext[1:]
+        self.fragmented = False
         width, height = (int(v) for v in size)
         if width < 1 or height < 1:
             raise VideoError(f"{name}: invalid frame size {width}x{height}")
@@ -446,8 +654,11 @@ class VideoWriter:
 
         codec, codec_opts, container_opts = _ENCODERS[ext]
         try:
-            self._container = av.open(str(self.path), mode="w", options=container_opts)
-        except (av.FFmpegError, OSError) as exc:
+            if self._file is None:
+                self._container = av.open(str(self.path), mode="w", format=self.format, options=container_opts)
+            else:
+                self._container = self._open_file_output(container_opts)
+        except (av.FFmpegError, OSError, ValueError) as exc:
             raise VideoError(f"{name}: cannot create file ({_ffmpeg_reason(exc)})") from None
         try:
             rate = Fraction(self.fps).limit_denominator(1001)
@@ -470,6 +681,30 @@ class VideoWriter:
             self._container.close()
             raise VideoError(f"{name}: cannot set up the {codec} encoder ({_one_line(exc)})") from None
 
+    def _open_file_output(self, container_opts: dict):
+        """Open the PyAV output container on the caller's file object."""
+        f = self._file
+        seekable = _can(f, "seekable")
+        if seekable:
+            f.seek(0)
+            if callable(getattr(f, "truncate", None)):
+                f.truncate()
+        kwargs: dict = {}
+        options = dict(container_opts)
+        if self.format == "mp4":
+            if seekable and _can(f, "readable"):
+                # faststart's second pass reads the output back through io_open
+                def io_open(url, flags, opts):
+                    if flags & _AVIO_FLAG_WRITE:
+                        raise OSError("only the output itself can be written")
+                    return _ReadBack(f)
+
+                kwargs["io_open"] = io_open
+            else:
+                options = dict(_FRAGMENTED_MP4)
+                self.fragmented = True
+        return av.open(f, mode="w", format=self.format, options=options, **kwargs)
+
     # context manager ------------------------------------------------------
     def __enter__(self) -> "VideoWriter":
         return self
@@ -481,7 +716,7 @@ class VideoWriter:
         rgb = np.asarray(rgb)
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise VideoError(
-                f"{_name(self.path)}: expected an HxWx3 RGB frame, got shape {rgb.shape}"
+                f"{self.name}: expected an HxWx3 RGB frame, got shape {rgb.shape}"
             )
         if rgb.dtype != np.uint8:
             rgb = np.clip(rgb, 0, 255).astype(np.uint8)
@@ -501,10 +736,17 @@ class VideoWriter:
             interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
         )
 
+    def fit(self, rgb: np.ndarray) -> np.ndarray:
+        """*rgb* as :meth:`write` will encode it: scaled (or padded) to
+        :attr:`size`, ``uint8``, C-contiguous.  Drawing on the fitted frame
+        before :meth:`write` avoids drawing at a larger size than is kept; a
+        frame already of the right size is returned as it is (not copied)."""
+        return self._prepare(rgb)
+
     def write(self, rgb: np.ndarray, timestamp: float) -> None:
         """Encode one RGB ``uint8`` frame shown at *timestamp* seconds."""
         if self._closed:
-            raise VideoError(f"{_name(self.path)}: writer is already closed")
+            raise VideoError(f"{self.name}: writer is already closed")
         image = self._prepare(rgb)
         pts = int(round(max(0.0, float(timestamp)) / float(_TIME_BASE)))
         if self._last_pts is not None and pts <= self._last_pts:
@@ -520,7 +762,7 @@ class VideoWriter:
             for packet in self._stream.encode(frame):
                 self._container.mux(packet)
         except (av.FFmpegError, OSError) as exc:
-            raise VideoError(f"{_name(self.path)}: encoding failed ({_ffmpeg_reason(exc)})") from None
+            raise VideoError(f"{self.name}: encoding failed ({_ffmpeg_reason(exc)})") from None
         self.frames_written += 1
 
     def close(self) -> None:
@@ -532,6 +774,15 @@ class VideoWriter:
             for packet in self._stream.encode(None):
                 self._container.mux(packet)
         except (av.FFmpegError, OSError) as exc:
-            raise VideoError(f"{_name(self.path)}: encoding failed ({_ffmpeg_reason(exc)})") from None
-        finally:
+            self._close_container()
+            raise VideoError(f"{self.name}: encoding failed ({_ffmpeg_reason(exc)})") from None
+        try:
+            self._container.close()  # writes the trailer (the faststart pass for mp4)
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            raise VideoError(f"{self.name}: cannot finish the video ({_ffmpeg_reason(exc)})") from None
+
+    def _close_container(self) -> None:
+        try:
             self._container.close()
+        except Exception:
+            pass

@@ -1,0 +1,281 @@
+"""Live coach: the browser's camera through streamlit-webrtc, judged frame by
+frame on this machine.
+
+Threads: streamlit-webrtc calls :func:`_frames_callback` on its own worker
+thread. It hands the newest frame to the :class:`~coach.live.LiveSession`
+(which holds its own lock) and returns the annotated picture; no ``st.*``
+call happens there. The page polls ``session.snapshot()`` a few times a
+second in a fragment to draw the big HUD and to speak new cues.
+"""
+from __future__ import annotations
+
+import html
+import json
+
+import av
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+import pose_rules
+from coach.analysis import to_json
+from coach.live import LiveSession, LiveSnapshot
+from coach.thresholds import ThresholdError
+
+from .common import PRIVACY_NOTE, camera_hint, exercise_picker, get_model, profile_picker, summary_metrics
+
+HUD_REFRESH_S = 0.25
+STATUS_STYLE = {  # background, text
+    "good": ("#1e9e4a", "Good form"),
+    "fault": ("#d33a2c", "Fix your form"),
+    "not_in_position": ("#e0a21a", "Get into position"),
+    "cant_see": ("#777777", "Can't see you"),
+}
+
+
+def _make_session(exercise: str, thresholds: dict, countdown: float) -> LiveSession | None:
+    model = get_model()
+    if model is None:
+        return None
+    data = model[0]
+
+    def factory():
+        from coach.estimator import PoseEstimator  # the only mediapipe user
+
+        return PoseEstimator(data)
+    return LiveSession(factory, exercise, thresholds, countdown_s=countdown)
+
+
+def _frames_callback(session: LiveSession):
+    """The frame callback for streamlit-webrtc (runs on its worker thread).
+    It receives every frame queued since the last call; the newest wins."""
+
+    async def callback(frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        frame = frames[-1]
+        if len(frames) > 1:
+            session.note_dropped(len(frames) - 1)
+        t = frame.time
+        if t is None:  # no timestamp on this frame: nothing to judge it by
+            return [frame]
+        img = frame.to_ndarray(format="rgb24")
+        out = session.process(img, float(t))
+        new = av.VideoFrame.from_ndarray(out, format="rgb24")
+        new.pts, new.time_base = frame.pts, frame.time_base
+        return [new]
+    return callback
+
+
+def _served() -> bool:
+    """True when a real Streamlit server runs this session (streamlit-webrtc
+    needs one; Streamlit's AppTest has none)."""
+    from streamlit.runtime import Runtime
+
+    try:
+        return Runtime.exists() and hasattr(Runtime.instance(), "_session_mgr")
+    except Exception:
+        return False
+
+
+def hud_html(s: LiveSnapshot) -> str:
+    """The big HUD (readable from 2-3 m). Its data-* attributes are what the
+    browser test reads."""
+    e = html.escape
+    attrs = {
+        "phase": s.phase, "status": s.status or "", "person": int(bool(s.person)),
+        "hold-s": f"{s.hold_s:.2f}", "reps-left": (s.reps or {}).get("left", 0),
+        "reps-right": (s.reps or {}).get("right", 0), "cue": s.cue or "", "message": s.message or "",
+        "frames": s.frames, "dropped": s.frames_dropped, "t": "" if s.t is None else f"{s.t:.3f}",
+        # wall-clock ms when the shown frame was processed (the browser test measures display latency)
+        "processed-ms": "" if s.processed_at is None else f"{s.processed_at * 1000:.0f}",
+    }
+    data = " ".join(f'data-{k}="{e(str(v))}"' for k, v in attrs.items())
+    rule = pose_rules.RULES[s.exercise]
+    if s.phase in ("waiting", "stopped"):
+        bg, head = "#444", "Press START and allow the camera" if s.phase == "waiting" else "Stopped"
+    elif s.phase == "setup":
+        bg, head = "#e0a21a", "Camera check"
+    elif s.phase == "countdown":
+        bg, head = "#2d6cdf", "Get ready"
+    else:
+        bg, head = STATUS_STYLE.get(s.status or "cant_see", ("#777", s.status or ""))
+
+    big = ""
+    if s.phase == "setup":
+        big = f'<div style="font-size:44px;font-weight:700;line-height:1.15">{e(s.message or "Hold still…")}</div>'
+    elif s.phase == "countdown":
+        big = f'<div style="font-size:120px;font-weight:800;line-height:1">{e(s.message)}</div>'
+    elif s.phase in ("coaching", "stopped"):
+        if rule.hold_target_s is not None:
+            target = s.hold_target_s or rule.hold_target_s
+            if rule.hold_per_side and s.hold_by_side:
+                shown = s.hold_by_side.get(s.side or "", s.hold_s)
+                sides = " · ".join(f"{k} {v:.0f} s" for k, v in sorted(s.hold_by_side.items()) if k != "both")
+            else:
+                shown, sides = s.hold_s, ""
+            frac = max(0.0, min(1.0, shown / target)) if target else 0.0
+            big = (f'<div style="font-size:84px;font-weight:800;line-height:1">{shown:.0f}'
+                   f'<span style="font-size:40px"> / {target:.0f} s</span></div>'
+                   f'<div style="background:#ffffff55;height:22px;border-radius:11px;margin:10px 0">'
+                   f'<div style="background:{"#7CFC8A" if s.target_reached else "#fff"};height:22px;'
+                   f'border-radius:11px;width:{100 * frac:.0f}%"></div></div>'
+                   + (f'<div style="font-size:26px">{e(sides)}</div>' if sides else "")
+                   + ('<div style="font-size:30px;font-weight:700">Target reached!</div>' if s.target_reached else ""))
+        else:
+            reps = s.reps or {}
+            tgt = f'<span style="font-size:36px"> / {s.rep_target}</span>' if s.rep_target else ""
+            big = "".join(f'<div style="font-size:64px;font-weight:800;line-height:1.1">{label} {reps.get(k, 0)}{tgt}</div>'
+                          for label, k in (("Left", "left"), ("Right", "right")))
+    cue = ""
+    if s.phase == "coaching" and s.cue:
+        cue = f'<div style="font-size:48px;font-weight:800;margin-top:12px;line-height:1.1">{e(s.cue)}</div>'
+    if s.error:
+        cue += f'<div style="font-size:20px;margin-top:10px">⚠ {e(s.error)}</div>'
+    diag = (f"{s.fps:.0f} frames/s · {s.process_ms:.0f} ms per frame · {s.frames_dropped} skipped to keep up"
+            if s.frames else "")
+    return (f'<div id="coach-hud" {data} style="background:{bg};color:#fff;border-radius:14px;padding:18px 22px;'
+            f'font-family:sans-serif;min-height:260px">'
+            f'<div style="font-size:34px;font-weight:700;margin-bottom:8px">{e(head)}</div>{big}{cue}'
+            f'<div style="font-size:13px;opacity:.8;margin-top:14px">{e(diag)}</div></div>')
+
+
+def speech_html(utterances: list, epoch: int, muted: bool) -> str:
+    """A script that speaks new utterances once (browser speechSynthesis) and
+    plays their beep (Web Audio). It runs in the page itself (st.html with
+    JavaScript), which has the user's click on START, so browsers allow sound.
+    ``window.__coachSpoken`` records what was said (read by the browser test)."""
+    items = [{"id": u.id, "text": u.text, "kind": u.kind, "sound": u.sound} for u in utterances]
+    return f"""<span data-coach-speech="{epoch}:{items[-1]['id'] if items else 0}" style="display:none"></span>
+<script>
+(() => {{
+  const W = window, items = {json.dumps(items)}, epoch = {int(epoch)}, muted = {json.dumps(bool(muted))};
+  if (W.__coachEpoch !== epoch) {{ W.__coachEpoch = epoch; W.__coachLastId = 0; }}
+  W.__coachSpoken = W.__coachSpoken || [];
+  const tones = {{tick: [660, 0.12], go: [990, 0.35], done: [880, 0.6], rep: [740, 0.18]}};
+  function beep(kind) {{
+    const tone = tones[kind]; if (!tone) return;
+    const AC = W.AudioContext || W.webkitAudioContext; if (!AC) return;
+    W.__coachAudio = W.__coachAudio || new AC();
+    const ac = W.__coachAudio, o = ac.createOscillator(), g = ac.createGain();
+    o.frequency.value = tone[0]; g.gain.value = 0.2;
+    o.connect(g); g.connect(ac.destination); o.start(); o.stop(ac.currentTime + tone[1]);
+  }}
+  for (const u of items) {{
+    if (u.id <= W.__coachLastId) continue;
+    W.__coachLastId = u.id;
+    W.__coachSpoken.push({{id: u.id, text: u.text, kind: u.kind, muted: muted}});
+    if (muted) continue;
+    try {{ beep(u.sound); }} catch (e) {{}}
+    try {{
+      const synth = W.speechSynthesis;
+      if (synth) {{
+        if (u.kind === 'cue' || u.kind === 'countdown') synth.cancel();  // one thing at a time, newest first
+        const ut = new SpeechSynthesisUtterance(u.text); ut.rate = 1.05; synth.speak(ut);
+      }}
+    }} catch (e) {{}}
+  }}
+}})();
+</script>"""
+
+
+def _hud(session: LiveSession, muted: bool) -> None:
+    s = session.snapshot()
+    st.html(hud_html(s))
+    recent = [u for u in session.utterances_since(0) if s.t is None or u.t >= s.t - 4.0][-5:]
+    st.html(speech_html(recent, id(session) % 1_000_000_007, muted), unsafe_allow_javascript=True)
+
+
+@st.fragment(run_every=HUD_REFRESH_S)
+def _hud_fragment(session: LiveSession, muted: bool) -> None:
+    _hud(session, muted)
+
+
+def live_page() -> None:
+    st.title("Live coach")
+    top = st.columns([2, 2, 1, 1])
+    with top[0]:
+        exercise = exercise_picker("live")
+    rule = pose_rules.RULES[exercise]
+    with top[1]:
+        profile_name, profile = profile_picker("live_profile")
+    with top[2]:
+        speak = st.toggle("Speak cues", value=True, key="live_speak", help="Spoken cues, countdown and beeps")
+    with top[3]:
+        countdown = st.selectbox("Countdown", [0, 3, 5, 10], index=1, key="live_countdown",
+                                 format_func=lambda v: f"{v} s" if v else "none")
+    thresholds = profile.get(exercise, {})
+    st.caption(f"{rule.description} **Camera:** {camera_hint(rule)}")
+
+    session: LiveSession | None = st.session_state.get("live_session")
+    config = (exercise, json.dumps(thresholds, sort_keys=True), countdown)
+    if session is None:
+        session = _make_session(exercise, thresholds, countdown)
+        if session is None:
+            return
+        st.session_state["live_session"] = session
+        st.session_state["live_config"] = config
+    elif st.session_state.get("live_config") != config:
+        try:
+            session.configure(exercise=exercise, thresholds=thresholds, countdown_s=countdown)
+        except ThresholdError as e:
+            st.error(str(e))
+            return
+        st.session_state["live_config"] = config
+
+    video_col, hud_col = st.columns([3, 2])
+    if not _served():
+        with video_col:
+            st.info("The live camera needs the app open in a browser: `streamlit run streamlit_app.py`.")
+        with hud_col:
+            _hud(session, True)
+        return
+    with video_col:
+        ctx = webrtc_streamer(
+            key="live-coach",
+            mode=WebRtcMode.SENDRECV,
+            queued_video_frames_callback=_frames_callback(session),
+            media_stream_constraints={"video": {"width": {"ideal": 960}, "height": {"ideal": 540}}, "audio": False},
+            rtc_configuration={"iceServers": []},  # local only: no STUN/TURN servers contacted
+            async_processing=True,
+            video_html_attrs={"style": {"width": "100%", "maxHeight": "75vh", "objectFit": "contain"}, "autoPlay": True, "controls": False, "muted": True},
+            translations={"start": "START", "stop": "STOP"},
+        )
+    playing = bool(ctx.state.playing)
+    was = st.session_state.get("live_was_playing", False)
+    if playing and not was:
+        session.reset()
+        st.session_state.pop("live_summary", None)
+    elif was and not playing:
+        st.session_state["live_summary"] = session.stop()
+    st.session_state["live_was_playing"] = playing
+
+    with hud_col:
+        if playing:
+            _hud_fragment(session, not speak)
+        else:
+            _hud(session, True)
+    summary = st.session_state.get("live_summary")
+    if summary and not playing:
+        _show_summary(summary, rule)
+    if not playing:
+        with st.expander("How to set up on the floor", expanded=summary is None):
+            st.markdown(SETUP_TEXT)
+    st.caption(PRIVACY_NOTE)
+
+
+SETUP_TEXT = """
+* Put the laptop **on the floor or a low stool, 2–3 m away**, screen turned towards you, camera at about hip
+  height. Tilt the screen so your **whole body, head to feet**, is in the picture when you lie down.
+* **Side view** for plank, knee plank, glute bridge, bird-dog and hip extension: your side towards the camera.
+  **Facing the camera** for the side plank.
+* Good light from the front or above, not a bright window behind you. Plain clothes that contrast with the floor help.
+* Press **START** and allow the camera. The coach checks the setup first and tells you what to change
+  ("Move back so your feet are in view", "Turn side-on to the camera"), then counts down and starts.
+* The timer counts only seconds with good form. Cues are spoken, so you don't have to look at the screen;
+  switch **Speak cues** off to mute them. Press **STOP** for your summary.
+"""
+
+
+def _show_summary(summary: dict, rule) -> None:
+    st.subheader("Your session")
+    summary_metrics(summary, rule)
+    st.download_button("Download session summary (JSON)", to_json(summary), file_name=f"{rule.name}.session.json",
+                       mime="application/json", key="live_dl")

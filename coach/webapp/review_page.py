@@ -1,0 +1,187 @@
+"""Review a clip: upload a video (or pick a bundled sample), analyse it with a
+progress bar, then watch the annotated video, the timeline chart and the
+summary, and download the JSON report and the video."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import streamlit as st
+
+import pose_rules
+from coach.analysis import to_json
+from coach.annotate import GuideAnnotator, HudAnnotator, SkeletonAnnotator
+from coach.charts import timeline_chart
+from coach.models import ModelError
+from coach.pose import PoseTrack, TrackError
+from coach.review import review_track, review_video
+from coach.thresholds import ThresholdError
+from coach.video import VideoError
+
+from .common import PRIVACY_NOTE, exercise_picker, get_model, profile_picker, samples, summary_metrics
+
+MAX_UPLOAD_MB = 500
+VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
+
+
+def annotator(rule, thresholds):
+    skeleton = SkeletonAnnotator(thresholds.get("min_visibility", 0.5))
+    guide = GuideAnnotator(rule)
+    hud = HudAnnotator()
+
+    def draw(image, state):
+        return hud(guide(skeleton(image, state), state), state)
+    return draw
+
+
+def _run_review(kind: str, data, name: str, rule_name: str, overrides: dict, profile_name: str | None) -> None:
+    rule = pose_rules.RULES[rule_name]
+    from coach.thresholds import resolve
+
+    th = resolve(rule, overrides)
+    bar = st.progress(0.0, text="Analysing…")
+
+    def progress(f: float) -> None:
+        bar.progress(min(1.0, max(0.0, f)), text=f"Analysing… {100 * f:.0f}%")
+
+    t0 = time.perf_counter()
+    if kind == "track":
+        result = review_track(data, rule, overrides, annotate=annotator(rule, th), progress=progress)
+    else:
+        model = get_model()
+        if model is None:
+            bar.empty()
+            return
+        result = review_video(data, rule, overrides, model[0], name=name, annotate=annotator(rule, th),
+                              progress=progress, model_name=model[1])
+    bar.progress(1.0, text=f"Done in {time.perf_counter() - t0:.1f} s")
+    st.session_state["review"] = {
+        "name": name, "exercise": rule_name, "report": result.report, "track": result.track,
+        "video": result.video, "profile": profile_name, "overrides": dict(overrides),
+    }
+    # a new clip: the tuning page starts from these thresholds
+    st.session_state.pop("tune_for", None)
+
+
+def review_page() -> None:
+    st.title("Review a clip")
+    st.caption("Analyse a recorded clip: the same coach as the live page, frame by frame with the clip's own "
+               "timestamps. The landmarks are kept for the **Tune thresholds** page.")
+
+    src = st.radio("Clip", ["Upload a video", "Bundled sample"], horizontal=True, key="review_source")
+    data = None
+    kind = "video"
+    name = ""
+    default_ex = "plank"
+    if src == "Upload a video":
+        up = st.file_uploader(
+            f"Video of one person exercising, side view ({', '.join(VIDEO_TYPES)}, up to {MAX_UPLOAD_MB} MB), "
+            "or a landmark track (.npz) from `coach extract`",
+            type=VIDEO_TYPES + ["npz"], key="review_upload", max_upload_size=MAX_UPLOAD_MB)
+        if up is not None:
+            name = up.name
+            if up.size > MAX_UPLOAD_MB * 1024 * 1024:
+                st.error(f"{name} is {up.size / 2**20:.0f} MB; the limit is {MAX_UPLOAD_MB} MB. "
+                         "Trim the clip or export it at a lower resolution.")
+                up = None
+            elif up.size == 0:
+                st.error(f"{name} is empty.")
+                up = None
+        if up is not None:
+            if name.lower().endswith(".npz"):
+                import io
+
+                try:
+                    data = PoseTrack.load(io.BytesIO(up.getvalue()), name=name)
+                    kind = "track"
+                    default_ex = data.meta.get("exercise") or default_ex
+                except (TrackError, OSError, ValueError) as e:
+                    st.error(f"{name}: {e}")
+            else:
+                data = up.getvalue()
+    else:
+        options = samples()
+        pick = st.selectbox("Sample (landmarks extracted from real footage; no video is bundled, so the "
+                            "skeleton is drawn on a dark background)", list(options), key="review_sample")
+        if pick:
+            try:
+                data = PoseTrack.load(options[pick])
+                kind, name = "track", options[pick].name
+                default_ex = data.meta.get("exercise") or default_ex
+            except TrackError as e:
+                st.error(str(e))
+
+    c1, c2 = st.columns(2)
+    with c1:
+        rule_name = exercise_picker(f"review_{name}", default=default_ex)
+    with c2:
+        profile_name, profile = profile_picker("review_profile")
+    overrides = profile.get(rule_name, {})
+
+    if st.button("Analyse", type="primary", disabled=data is None, key="review_go"):
+        try:
+            _run_review(kind, data, name, rule_name, overrides, profile_name)
+        except (VideoError, TrackError, ModelError, ThresholdError) as e:
+            st.error(str(e))
+
+    rv = st.session_state.get("review")
+    if rv:
+        show_review(rv)
+    st.caption(PRIVACY_NOTE)
+
+
+def show_review(rv: dict) -> None:
+    rule = pose_rules.RULES[rv["exercise"]]
+    report = rv["report"]
+    s = report["summary"]
+    st.subheader(f"{rule.title} — {rv['name']}")
+    if s["frames_with_person"] == 0:
+        st.warning("No person was found in this clip, so nothing could be judged.")
+    elif s["time_in_position_s"] == 0:
+        st.warning(f"The person was never in the {rule.title.lower()} position, so no form was judged. "
+                   "Check the exercise and that the camera sees them from the side, whole body in view.")
+    summary_metrics(s, rule)
+    if rule.hold_target_s is not None:
+        by_side = s.get("hold_by_side_s") or {}
+        side_txt = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_side.items()) if k != "both")
+        st.write(f"Good-form hold **{s['good_hold_s']:.1f} s** of the {s['hold_target_s']:.0f} s target"
+                 + (f" ({side_txt})" if side_txt else "")
+                 + (" — **target reached**." if s.get("target_reached") else "."))
+
+    vid, chart = st.columns([2, 3])
+    with vid:
+        if rv.get("video"):
+            st.video(rv["video"], format="video/mp4")
+        else:
+            st.info("No annotated video for this clip.")
+    with chart:
+        st.altair_chart(timeline_chart(report, rule), width="stretch")
+        st.caption("Key measures over time, the thresholds that judge them (lines), fault time shaded; "
+                   "grey where the person was not in position or not visible.")
+
+    if report["faults"]:
+        st.markdown("**Faults**")
+        st.dataframe([{"from (s)": f["start"], "to (s)": f["end"], "fault": f["fault"], "cue": f["cue"]}
+                      for f in report["faults"]], hide_index=True, width="stretch")
+    else:
+        st.markdown("**Faults:** none")
+    if report["reps"]:
+        st.markdown("**Reps**")
+        st.dataframe([{"side": r["side"], "from (s)": r["start"], "to (s)": r["end"], "held at top (s)": r["top_s"],
+                       "good form": "yes" if r["good"] else ", ".join(r["faults"])} for r in report["reps"]],
+                     hide_index=True, width="stretch")
+
+    stem = Path(rv["name"]).name.split(".")[0] or "clip"
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Download report (JSON)", to_json(report), file_name=f"{stem}.{rule.name}.report.json",
+                       mime="application/json", key="dl_report")
+    if rv.get("video"):
+        d2.download_button("Download annotated video (MP4)", rv["video"], file_name=f"{stem}.{rule.name}.annotated.mp4",
+                           mime="video/mp4", key="dl_video")
+    import io
+
+    buf = io.BytesIO()
+    rv["track"].save(buf)
+    d3.download_button("Download landmarks (.npz)", buf.getvalue(), file_name=f"{stem}.track.npz",
+                       mime="application/octet-stream", key="dl_track",
+                       help="Re-judge later without the video: coach analyze FILE --thresholds NAME")

@@ -1,0 +1,26 @@
+"""Back coach — the Streamlit app: live webcam coaching, clip review and
+threshold tuning.
+
+    streamlit run streamlit_app.py
+
+This file is only the router; the pages live in ``coach/webapp/``.
+"""
+import streamlit as st
+
+from coach.webapp.live_page import live_page
+from coach.webapp.review_page import review_page
+from coach.webapp.tune_page import tune_page
+
+st.set_page_config(page_title="Back coach", page_icon=":material/self_improvement:", layout="wide")
+
+PAGES = [
+    st.Page(live_page, title="Live coach", icon=":material/videocam:", default=True),
+    st.Page(review_page, title="Review a clip", icon=":material/movie:", url_path="review"),
+    st.Page(tune_page, title="Tune thresholds", icon=":material/tune:", url_path="tune"),
+]
+
+page = st.navigation(PAGES)
+with st.sidebar:
+    st.markdown("**Back coach** watches your form for lower-back exercises and counts only good-form time.")
+    st.caption("Runs locally; no video leaves this computer.")
+page.run()

@@ -1,0 +1,233 @@
+"""The timeline chart: its data (chart_data) and the Altair spec (timeline_chart)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pose_rules
+from coach.analysis import analyze_frames, analyze_track
+from coach.charts import MAX_POINTS, chart_data, timeline_chart
+from coach.pose import PoseFrame, PoseTrack
+from synth import SIZE, plank, side_plank
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+FPS = 30.0
+
+
+def _seq(pose_at, seconds, start=0.0):
+    n = int(round(seconds * FPS))
+    return [pose_at(start + i / FPS) for i in range(n)]
+
+
+def _standing(t):
+    """The plank pose turned upright: visible, but not in the plank position."""
+    lm = np.array(plank(0).landmarks)
+    x, y = lm[:, 0] * SIZE[0], lm[:, 1] * SIZE[1]
+    lm[:, 0], lm[:, 1] = (640 + (y - 400)) / SIZE[0], (100 + (x - 380) * 0.6) / SIZE[1]
+    return PoseFrame(lm, None, t, SIZE)
+
+
+@pytest.fixture(scope="module")
+def plank_frames():
+    """Good, sagging, gone, standing (not in position), good again: 9 s."""
+    return (_seq(lambda t: plank(0, t=t), 2.0)
+            + _seq(lambda t: plank(-22, t=t), 2.0, 2.0)
+            + _seq(lambda t: PoseFrame.empty(t, SIZE), 1.0, 4.0)
+            + _seq(_standing, 2.0, 5.0)
+            + _seq(lambda t: plank(0, t=t), 2.0, 7.0))
+
+
+@pytest.fixture(scope="module")
+def plank_report(plank_frames):
+    return analyze_frames(plank_frames, pose_rules.get_rule("plank"), {"sag_deg": 8})
+
+
+@pytest.fixture(scope="module")
+def bird_dog():
+    return PoseTrack.load(SAMPLES / "bird_dog.track.npz")
+
+
+def _strict_json(chart) -> dict:
+    spec = chart.to_dict()
+    json.loads(json.dumps(spec, allow_nan=False))
+    return spec
+
+
+def _all_values(spec) -> list:
+    """Every inline data row in a spec (datasets and inline values)."""
+    rows = []
+    for values in (spec.get("datasets") or {}).values():
+        rows += values
+
+    def walk(node):
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("values"), list):
+                rows.extend(data["values"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return rows
+
+
+# ---------------------------------------------------------------- chart_data
+
+
+def test_limits_come_from_the_report_thresholds(plank_report):
+    d = chart_data(plank_report, pose_rules.get_rule("plank"))
+    limits = {(r["measure"], r["threshold"]): r["value"] for r in d["limits"]}
+    assert limits[("hip_bend_deg", "sag_deg")] == -8
+    assert limits[("hip_bend_deg", "pike_deg")] == plank_report["thresholds"]["pike_deg"] == 15
+    assert {r["label"] for r in d["limits"]} == {"sag", "pike"}
+
+
+def test_measures_skip_missing_values_and_break_lines(plank_report):
+    d = chart_data(plank_report, "plank")
+    rows = d["measures"]
+    assert rows and {r["measure"] for r in rows} == {"hip_bend_deg"}
+    assert all(isinstance(r["value"], float) and math.isfinite(r["value"]) for r in rows)
+    # no measure while nobody is seen (4-5 s): the line is split there
+    assert not any(4.05 < r["t"] < 4.95 for r in rows)
+    assert len({r["segment"] for r in rows}) >= 2
+    sag = [r["value"] for r in rows if 2.5 < r["t"] < 3.9]
+    assert min(sag) < -15  # about -22
+
+
+def test_fault_intervals_match_the_report(plank_report):
+    d = chart_data(plank_report, "plank")
+    assert plank_report["faults"], "the synthetic plank should sag"
+    assert [(f["fault"], f["start"], f["end"]) for f in d["faults"]] == \
+        [(f["fault"], f["start"], f["end"]) for f in plank_report["faults"]]
+    assert d["faults"][0]["cue"] == "Lift your hips"
+
+
+def test_status_intervals_are_merged(plank_report):
+    d = chart_data(plank_report, "plank")
+    kinds = [r["status"] for r in d["status"]]
+    assert "cant_see" in kinds and "not_in_position" in kinds
+    gone = [r for r in d["status"] if r["status"] == "cant_see"]
+    assert len(gone) == 1
+    assert gone[0]["t0"] == pytest.approx(4.0, abs=0.05)
+    assert gone[0]["t1"] == pytest.approx(5.0, abs=0.05)
+    standing = [r for r in d["status"] if r["status"] == "not_in_position"]
+    assert sum(r["t1"] - r["t0"] for r in standing) == pytest.approx(2.0, abs=0.2)
+    for r in d["status"]:
+        assert r["t0"] < r["t1"]
+
+
+def test_hold_curve_ends_at_the_summary(plank_report):
+    d = chart_data(plank_report, "plank")
+    assert d["kind"] == "hold" and d["reps"] == []
+    assert d["hold"][-1]["hold_s"] == pytest.approx(plank_report["summary"]["good_hold_s"], abs=0.01)
+    assert d["hold"][-1]["t"] == pytest.approx(plank_report["timeline"][-1]["t"], abs=1e-3)
+    holds = [r["hold_s"] for r in d["hold"]]
+    assert holds == sorted(holds)
+    assert d["hold_target_s"] == 60
+
+
+def test_side_plank_hold_per_side():
+    frames = _seq(lambda t: side_plank(0, "left", t=t), 3.0) + _seq(lambda t: side_plank(0, "right", t=t), 2.0, 3.0)
+    rep = analyze_frames(frames, pose_rules.get_rule("side_plank"))
+    d = chart_data(rep, "side_plank")
+    last = {}
+    for r in d["hold"]:
+        last[r["side"]] = r["hold_s"]
+    by_side = rep["summary"]["hold_by_side_s"]
+    assert set(last) == {"left", "right"}
+    for side in ("left", "right"):
+        assert last[side] == pytest.approx(by_side[side], abs=0.01)
+    spec = _strict_json(timeline_chart(rep, "side_plank"))
+    assert "per side" in json.dumps(spec)
+
+
+def test_reps_for_rep_exercises(bird_dog):
+    rep = analyze_track(bird_dog, pose_rules.get_rule("bird_dog"))
+    d = chart_data(rep, "bird_dog")
+    assert d["kind"] == "reps" and d["hold"] == []
+    assert d["reps"][-1]["reps"] == sum(rep["summary"]["reps"].values()) == 2
+    assert [r["reps"] for r in d["reps"]] == sorted(r["reps"] for r in d["reps"])
+    # the counts step when the reps end
+    steps = [r["t"] for a, r in zip(d["reps"], d["reps"][1:]) if r["reps"] > a["reps"]]
+    assert steps == pytest.approx([r["end"] for r in rep["reps"]], abs=1e-3)
+
+
+def test_long_reports_are_thinned_but_keep_peaks_and_faults():
+    rule = pose_rules.get_rule("plank")
+    bends = [-4 + 3 * math.sin(i / 40) for i in range(6000)]
+    bends[2500] = -30  # a one-frame dip (filtered by the smoother, but a clear minimum)
+    frames = [plank(b, t=i / FPS) for i, b in enumerate(bends)]
+    frames[3000:3300] = [plank(-25, t=(3000 + i) / FPS) for i in range(300)]
+    rep = analyze_frames(frames, rule)
+    d = chart_data(rep, rule)
+    values = [r["measures"]["hip_bend_deg"] for r in rep["timeline"]]
+    assert len(d["measures"]) <= MAX_POINTS + 2
+    assert min(r["value"] for r in d["measures"]) == pytest.approx(min(values), abs=1e-3)
+    assert max(r["value"] for r in d["measures"]) == pytest.approx(max(values), abs=1e-3)
+    assert len(d["hold"]) <= MAX_POINTS + 1
+    assert d["hold"][-1]["hold_s"] == pytest.approx(rep["summary"]["good_hold_s"], abs=0.01)
+    assert [(f["start"], f["end"]) for f in d["faults"]] == [(f["start"], f["end"]) for f in rep["faults"]]
+    spec = _strict_json(timeline_chart(rep, rule))
+    assert len(_all_values(spec)) < 4 * MAX_POINTS
+
+
+def test_report_without_timeline():
+    rep = analyze_frames(_seq(lambda t: plank(0, t=t), 1.0), pose_rules.get_rule("plank"), timeline=False)
+    d = chart_data(rep, "plank")
+    assert d["measures"] == [] and d["hold"] == [] and d["status"] == []
+    assert d["limits"]
+    _strict_json(timeline_chart(rep, "plank"))
+
+
+# ---------------------------------------------------------------- timeline_chart
+
+
+def test_chart_is_valid_json_with_the_limits(plank_report):
+    import altair as alt
+
+    chart = timeline_chart(plank_report, pose_rules.get_rule("plank"))
+    assert isinstance(chart, alt.VConcatChart)
+    spec = _strict_json(chart)
+    assert len(spec["vconcat"]) == 2  # the measure, the hold time
+    rows = _all_values(spec)
+    assert any(r.get("threshold") == "sag_deg" and r.get("value") == -8 for r in rows)
+    assert any(r.get("cue") == "Lift your hips" for r in rows)
+    text = json.dumps(spec)
+    assert "Good-form hold time" in text and "not in position" in text
+
+
+def test_glute_bridge_has_a_panel_per_key_measure():
+    track = PoseTrack.load(SAMPLES / "podsazeni_panve.track.npz")
+    rule = pose_rules.get_rule("glute_bridge")
+    spec = _strict_json(timeline_chart(analyze_track(track, rule), rule, height=200))
+    assert len(spec["vconcat"]) == 3  # hip_bend_deg, hip_lift, hold
+    titles = json.dumps([p.get("title") for p in spec["vconcat"]])
+    for km in rule.key_measures:
+        assert km.label in titles
+    assert spec["vconcat"][0]["height"] == 200
+
+
+def test_compare_adds_the_other_limits_and_curve(bird_dog):
+    rule = pose_rules.get_rule("bird_dog")
+    tuned = analyze_track(bird_dog, rule, {"leg_high_deg": 5, "leg_low_deg": 30})
+    default = analyze_track(bird_dog, rule)
+    plain = _strict_json(timeline_chart(tuned, rule))
+    both = _strict_json(timeline_chart(tuned, rule, compare=default, compare_label="defaults"))
+    rows_plain, rows_both = _all_values(plain), _all_values(both)
+    lim = lambda rows: sorted((r["threshold"], r["value"]) for r in rows  # noqa: E731
+                              if "threshold" in r and "measure" in r)
+    assert set(lim(rows_plain)) == {("leg_high_deg", 5), ("leg_low_deg", -30), ("rep_up_deg", -30),
+                                    ("rep_down_deg", -60)}
+    assert ("leg_high_deg", 10) in lim(rows_both) and ("leg_low_deg", -20) in lim(rows_both)
+    text = json.dumps(both)
+    assert "too high 10 (defaults)" in text and "(defaults)" not in json.dumps(plain)
+    assert "strokeDash" in text
+    # the compare reps curve is drawn too
+    assert len([r for r in rows_both if "reps" in r]) == 2 * len([r for r in rows_plain if "reps" in r])
