@@ -33,7 +33,9 @@ SIDE_VIEW_MAX_RATIO = 0.5
 FRONT_VIEW_MIN_RATIO = 0.3
 
 #: The joints that must be visible and inside the image on the side facing the
-#: camera (wrists are not required: they are often hidden under the body).
+#: camera (wrists are not required: they are often hidden under the body). A
+#: rule can name its own (``Rule.setup_joints``), e.g. the bird-dog, judged
+#: without the feet, needs the wrists instead of the ankles.
 SETUP_JOINTS = ("shoulder", "hip", "knee", "ankle")
 
 SETUP_OK_MESSAGE = "Camera set up"
@@ -94,9 +96,11 @@ def check_setup(rule: Rule, frame: PoseFrame, min_visibility: float = 0.5) -> Se
             return SetupCheck(False, view_hint(missing), True)
         # the side plank's supporting (lower) side must show its legs
         side = "left" if body.j("left", "shoulder")[1] > body.j("right", "shoulder")[1] else "right"
+        joints = SETUP_JOINTS
     else:
-        side = body.facing_side(SETUP_JOINTS)
-    missing = body.missing(side, SETUP_JOINTS)
+        joints = tuple(getattr(rule, "setup_joints", None) or SETUP_JOINTS)
+        side = body.facing_side(joints)
+    missing = body.missing(side, joints)
     if missing:
         return SetupCheck(False, view_hint(missing), True)
 

@@ -227,6 +227,8 @@ class Rule:
     rep_thresholds: tuple[str, str] | None = None
     #: Which camera view the exercise needs: "side" or "front".
     view: str = "side"
+    #: Joints the live camera check wants in view on the side facing the camera.
+    setup_joints: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")
     #: The measures that matter, most important first (charts, video overlay).
     key_measures: tuple[KeyMeasure, ...] = ()
 

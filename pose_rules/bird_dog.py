@@ -50,6 +50,7 @@ _LEG_FAULTS = (
 class _Quadruped(Rule):
     view = "side"
     rep_thresholds = ("rep_up_deg", "rep_down_deg")
+    setup_joints = ("shoulder", "wrist", "hip", "knee")  # judged without the feet, which may leave the frame
     key_measures = (
         KeyMeasure("lifted_thigh_deg", "Lifted thigh above hip level (0 = level, -90 = hanging)", "deg",
                    (Limit("leg_high_deg", 1.0, "too high"), Limit("leg_low_deg", -1.0, "too low"),

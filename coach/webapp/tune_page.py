@@ -14,12 +14,9 @@ from coach.charts import timeline_chart
 from coach.pose import PoseTrack, TrackError
 from coach.profiles import list_profiles, load_named, profiles_dir, save_named
 from coach.review import reevaluate
-from coach.thresholds import ThresholdError, all_thresholds, defaults, describe, engine_thresholds
+from coach.thresholds import ThresholdError, defaults, describe, engine_thresholds
 
 from .common import PRIVACY_NOTE, fmt_s, samples
-
-_ENGINE_NAMES = None
-
 
 def step_for(t: dict) -> float:
     """Slider step from the threshold's unit and range."""
@@ -171,7 +168,8 @@ def _slider(rule_name: str, t: dict) -> float:
     lo, hi = float(t["min"]), float(t["max"])
     if key not in st.session_state:
         st.session_state[key] = float(t["default"])
-    v = st.slider(f"{t['name']} ({t['unit']})", min_value=lo, max_value=hi, step=step, key=key,
+    fmt = "%.0f" if step >= 1 else ("%.1f" if step >= 0.1 else "%.2f")
+    v = st.slider(f"{t['name']} ({t['unit']})", min_value=lo, max_value=hi, step=step, key=key, format=fmt,
                   help=f"{t['meaning']}. Default {t['default']:g} {t['unit']}, range {lo:g}–{hi:g}.")
     return float(v)
 
@@ -188,18 +186,18 @@ def _comparison(a: dict, b: dict, rule, changed: dict) -> None:
     cols = st.columns(3)
     if rule.hold_target_s is not None:
         cols[0].metric("Good-form hold", fmt_s(sb["good_hold_s"]),
-                       delta=f"{sb['good_hold_s'] - sa['good_hold_s']:+.1f} s vs defaults", delta_color="off")
+                       delta=f"{sb['good_hold_s'] - sa['good_hold_s']:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
         cols[1].metric("Longest hold", fmt_s(sb["longest_hold_s"]),
-                       delta=f"{sb['longest_hold_s'] - sa['longest_hold_s']:+.1f} s vs defaults", delta_color="off")
+                       delta=f"{sb['longest_hold_s'] - sa['longest_hold_s']:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
     else:
         ra, rb = sa["reps"] or {}, sb["reps"] or {}
         cols[0].metric("Reps left / right", f"{rb.get('left', 0)} / {rb.get('right', 0)}",
-                       delta=f"defaults {ra.get('left', 0)} / {ra.get('right', 0)}", delta_color="off")
+                       delta=f"defaults {ra.get('left', 0)} / {ra.get('right', 0)}", delta_color="off", delta_arrow="off")
         ga, gb = sa["good_reps"] or {}, sb["good_reps"] or {}
         cols[1].metric("Good-form reps", f"{gb.get('left', 0)} / {gb.get('right', 0)}",
-                       delta=f"defaults {ga.get('left', 0)} / {ga.get('right', 0)}", delta_color="off")
+                       delta=f"defaults {ga.get('left', 0)} / {ga.get('right', 0)}", delta_color="off", delta_arrow="off")
     fa, fb = sum((sa["fault_time_s"] or {}).values()), sum((sb["fault_time_s"] or {}).values())
-    cols[2].metric("Fault time", fmt_s(fb), delta=f"{fb - fa:+.1f} s vs defaults", delta_color="off")
+    cols[2].metric("Fault time", fmt_s(fb), delta=f"{fb - fa:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
 
     rows = [_cmp_row("time in position", sa["time_in_position_s"], sb["time_in_position_s"], fmt_s)]
     names = sorted(set(sa["fault_time_s"] or {}) | set(sb["fault_time_s"] or {}))
