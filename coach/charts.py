@@ -239,14 +239,17 @@ def _fmt(v: float) -> str:
 
 def timeline_chart(report: dict, rule=None, *, compare: dict | None = None, height: int = 260,
                    width: int | str = "container", compare_label: str = "compare",
-                   max_points: int = MAX_POINTS):
+                   max_points: int = MAX_POINTS, panels: bool = False):
     """The report's timeline as an Altair chart (see the module docstring).
 
     One panel of *height* pixels per key measure, then a lower panel for the
     hold time or the reps. *compare*: another report of the same track whose
     limits and hold / reps curve are drawn dashed grey (named *compare_label*
     in the labels). Returns a ``VConcatChart`` (a ``LayerChart`` when there is
-    a single panel).
+    a single panel); with ``panels=True`` a list of the panels as separate
+    charts instead (each then fits its container's width exactly, which a
+    concatenated chart with ``width="container"`` does not: its axes would
+    overflow).
     """
     import altair as alt
 
@@ -319,6 +322,7 @@ def timeline_chart(report: dict, rule=None, *, compare: dict | None = None, heig
             ).encode(x=alt.X("tx:Q", scale=x_scale, title="time (s)"), y="value:Q", text="text:N"))
         return layers
 
+    as_panels = panels
     panels = []
     suffix = f" ({compare_label})"
     for i, km in enumerate(rule.key_measures):
@@ -352,6 +356,14 @@ def timeline_chart(report: dict, rule=None, *, compare: dict | None = None, heig
     if not panels:  # a rule without key measures and nothing to count
         panels.append(alt.Chart(src([{"t": t0}])).mark_point(opacity=0).encode(x=x("t"))
                       .properties(height=height, width=width))
+    if as_panels:
+        out = []
+        for p in panels:
+            # as a chart of its own: the width fits the container, the height stays as set
+            p = p.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+            p.datasets = datasets
+            out.append(p)
+        return out
     if len(panels) == 1:
         chart = panels[0]
     else:

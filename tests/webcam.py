@@ -48,7 +48,9 @@ def video_to_y4m(src: str | Path, dst: str | Path, max_side: int = 640, fps: int
 
 
 def photo_to_y4m(src: str | Path, dst: str | Path, seconds: float, max_side: int = 640, fps: int = 15) -> int:
-    """A still photo shown for ``seconds`` (a person holding a position)."""
+    """A still photo shown for ``seconds`` (a person holding a position).
+    Chromium loops the file with steadily rising timestamps, so a few seconds
+    make an endless hold (640x426 I420 is 0.4 MB a frame: 4 s at 15 fps is 25 MB)."""
     bgr = cv2.imread(str(src))
     if bgr is None:
         raise ValueError(f"cannot read {src}")

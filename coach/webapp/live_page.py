@@ -232,10 +232,12 @@ def live_page() -> None:
             key="live-coach",
             mode=WebRtcMode.SENDRECV,
             queued_video_frames_callback=_frames_callback(session),
-            media_stream_constraints={"video": {"width": {"ideal": 960}, "height": {"ideal": 540}}, "audio": False},
+            # 640 px and 20 frames/s are plenty for slow floor exercises and keep the
+            # WebRTC decode / encode cheap on small laptops (the pose model sees 256 px anyway)
+            media_stream_constraints={"video": {"width": {"ideal": 640}, "frameRate": {"ideal": 20}}, "audio": False},
             rtc_configuration={"iceServers": []},  # local only: no STUN/TURN servers contacted
             async_processing=True,
-            video_html_attrs={"style": {"width": "100%", "maxHeight": "75vh", "objectFit": "contain"}, "autoPlay": True, "controls": False, "muted": True},
+            video_html_attrs={"style": {"width": "100%"}, "autoPlay": True, "controls": False, "muted": True},
             translations={"start": "START", "stop": "STOP"},
         )
     playing = bool(ctx.state.playing)
@@ -278,4 +280,4 @@ def _show_summary(summary: dict, rule) -> None:
     st.subheader("Your session")
     summary_metrics(summary, rule)
     st.download_button("Download session summary (JSON)", to_json(summary), file_name=f"{rule.name}.session.json",
-                       mime="application/json", key="live_dl")
+                       mime="application/json", key="live_dl", on_click="ignore")

@@ -34,12 +34,12 @@ def annotator(rule, thresholds):
     return draw
 
 
-def _run_review(kind: str, data, name: str, rule_name: str, overrides: dict, profile_name: str | None) -> None:
+def _run_review(slot, kind: str, data, name: str, rule_name: str, overrides: dict, profile_name: str | None) -> None:
     rule = pose_rules.RULES[rule_name]
     from coach.thresholds import resolve
 
     th = resolve(rule, overrides)
-    bar = st.progress(0.0, text="Analysing…")
+    bar = slot.progress(0.0, text="Analysing…")
 
     def progress(f: float) -> None:
         bar.progress(min(1.0, max(0.0, f)), text=f"Analysing… {100 * f:.0f}%")
@@ -118,11 +118,13 @@ def review_page() -> None:
         profile_name, profile = profile_picker("review_profile")
     overrides = profile.get(rule_name, {})
 
-    if st.button("Analyse", type="primary", disabled=data is None, key="review_go"):
+    go = st.button("Analyse", type="primary", disabled=data is None, key="review_go")
+    slot = st.empty()  # on every run, so the results below keep their place (the video doesn't restart)
+    if go:
         try:
-            _run_review(kind, data, name, rule_name, overrides, profile_name)
+            _run_review(slot, kind, data, name, rule_name, overrides, profile_name)
         except (VideoError, TrackError, ModelError, ThresholdError) as e:
-            st.error(str(e))
+            slot.error(str(e))
 
     rv = st.session_state.get("review")
     if rv:
@@ -155,7 +157,8 @@ def show_review(rv: dict) -> None:
         else:
             st.info("No annotated video for this clip.")
     with chart:
-        st.altair_chart(timeline_chart(report, rule), width="stretch")
+        for i, panel in enumerate(timeline_chart(report, rule, panels=True)):
+            st.altair_chart(panel, width="stretch", key=f"review_chart_{i}")
         st.caption("Key measures over time, the thresholds that judge them (lines), fault time shaded; "
                    "grey where the person was not in position or not visible.")
 
@@ -174,14 +177,14 @@ def show_review(rv: dict) -> None:
     stem = Path(rv["name"]).name.split(".")[0] or "clip"
     d1, d2, d3 = st.columns(3)
     d1.download_button("Download report (JSON)", to_json(report), file_name=f"{stem}.{rule.name}.report.json",
-                       mime="application/json", key="dl_report")
+                       mime="application/json", key="dl_report", on_click="ignore")
     if rv.get("video"):
         d2.download_button("Download annotated video (MP4)", rv["video"], file_name=f"{stem}.{rule.name}.annotated.mp4",
-                           mime="video/mp4", key="dl_video")
+                           mime="video/mp4", key="dl_video", on_click="ignore")
     import io
 
     buf = io.BytesIO()
     rv["track"].save(buf)
     d3.download_button("Download landmarks (.npz)", buf.getvalue(), file_name=f"{stem}.track.npz",
-                       mime="application/octet-stream", key="dl_track",
+                       mime="application/octet-stream", key="dl_track", on_click="ignore",
                        help="Re-judge later without the video: coach analyze FILE --thresholds NAME")

@@ -140,7 +140,9 @@ def tune_page() -> None:
 
     with right:
         _comparison(default_report, report, rule, changed)
-        st.altair_chart(timeline_chart(report, rule, compare=default_report), width="stretch")
+        for i, panel in enumerate(timeline_chart(report, rule, compare=default_report, compare_label="defaults",
+                                                 panels=True)):
+            st.altair_chart(panel, width="stretch", key=f"tune_chart_{i}")
         st.caption("Your thresholds in colour, the defaults' dashed grey; fault time shaded.")
 
     st.divider()
@@ -158,7 +160,7 @@ def tune_page() -> None:
             st.error(f"Could not save the profile: {e}")
     doc = {"profile": name.strip() or "tuned", rule_name: changed}
     st.download_button("Download these thresholds (JSON)", to_json(doc, indent=2), file_name="thresholds.json",
-                       mime="application/json", key="tune_download")
+                       mime="application/json", key="tune_download", on_click="ignore")
     st.caption(f"Profiles are kept in {profiles_dir()}. " + PRIVACY_NOTE)
 
 
