@@ -134,7 +134,11 @@ def _context(page, app) -> str:
         parts.append(f"spoken: {[s.get('text') for s in spoken(page)][-12:]}")
     if getattr(page, "_coach_errors", None):
         parts.append(f"page errors: {page._coach_errors[-5:]}")
-    parts.append("server log tail:\n" + app.log_tail(15))
+    with contextlib.suppress(Exception):
+        parts.append("camera component: " + " | ".join(webrtc_frame(page).locator("body").inner_text(timeout=2_000).split()))
+        parts.append("camera video: " + str(webrtc_frame(page).locator("video").first.evaluate(
+            "v => ({readyState: v.readyState, w: v.videoWidth, paused: v.paused, t: v.currentTime})", timeout=2_000)))
+    parts.append("server log tail:\n" + app.log_tail(40))
     return "\n".join(parts)
 
 
@@ -176,6 +180,13 @@ def open_live(page, app, family: str | None = None, countdown: str = "none") -> 
     wait_idle(page)
     install_hud_recorder(page)
     start.click()
+    stop = webrtc_frame(page).get_by_role("button", name="STOP")
+    try:
+        expect(stop).to_be_visible(timeout=15_000)
+    except AssertionError:  # the click landed during a rerun of the page: press it again, as a user would
+        print("\n[live] START did not take the first time; pressed again")
+        start.click()
+        expect(stop).to_be_visible(timeout=15_000)
 
 
 def stop_live(page) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import time
 
 import av
 import streamlit as st
@@ -22,6 +24,8 @@ from coach.live import LiveSession, LiveSnapshot
 from coach.thresholds import ThresholdError
 
 from .common import PRIVACY_NOTE, camera_hint, exercise_picker, get_model, profile_picker, summary_metrics
+
+log = logging.getLogger(__name__)
 
 HUD_REFRESH_S = 0.25
 STATUS_STYLE = {  # background, text
@@ -53,11 +57,15 @@ def _frames_callback(session: LiveSession):
         frame = frames[-1]
         if len(frames) > 1:
             session.note_dropped(len(frames) - 1)
-        t = frame.time
-        if t is None:  # no timestamp on this frame: nothing to judge it by
+        try:
+            t = frame.time
+            if t is None:  # a frame without a timestamp: time it on arrival (never seen from browsers)
+                t = time.monotonic()
+            img = frame.to_ndarray(format="rgb24")
+            out = session.process(img, float(t))
+        except Exception:  # never let one bad frame end the stream (streamlit-webrtc stops on an exception)
+            log.exception("live frame could not be processed")
             return [frame]
-        img = frame.to_ndarray(format="rgb24")
-        out = session.process(img, float(t))
         new = av.VideoFrame.from_ndarray(out, format="rgb24")
         new.pts, new.time_base = frame.pts, frame.time_base
         return [new]
@@ -86,6 +94,7 @@ def hud_html(s: LiveSnapshot) -> str:
         "frames": s.frames, "dropped": s.frames_dropped, "t": "" if s.t is None else f"{s.t:.3f}",
         # wall-clock ms when the shown frame was processed (the browser test measures display latency)
         "processed-ms": "" if s.processed_at is None else f"{s.processed_at * 1000:.0f}",
+        "error": s.error or "",
     }
     data = " ".join(f'data-{k}="{e(str(v))}"' for k, v in attrs.items())
     rule = pose_rules.RULES[s.exercise]
