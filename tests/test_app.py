@@ -231,3 +231,15 @@ def test_save_a_profile_then_use_it_in_the_cli_and_the_live_page(tmp_path, capsy
     at2.selectbox(key="tune_start").set_value("Physio May").run()
     assert at2.slider(key="tune__bird_dog__rep_min_top_s").value == 5.0
     assert metric(at2, "Reps left / right") == "0 / 0"
+
+
+def test_a_broken_profile_file_gets_one_line_and_the_defaults_are_used():
+    d = Path(os.environ["COACH_PROFILE_DIR"])
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "bad.json").write_text(json.dumps({"profile": "Bad one", "plank": {"sag_degrees": 8}}))
+    at = page("live").run()
+    assert "Bad one" in at.selectbox(key="live_profile").options
+    at.selectbox(key="live_profile").set_value("Bad one").run()
+    no_exceptions(at)
+    assert len(at.error) == 1 and "unknown threshold 'sag_degrees'" in at.error[0].value
+    assert at.session_state["live_session"].thresholds["sag_deg"] == 12.0  # defaults in force
