@@ -21,6 +21,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 import pose_rules
 from coach.analysis import to_json
 from coach.live import LiveSession, LiveSnapshot
+from coach.models import ModelError
 from coach.thresholds import ThresholdError
 
 from .common import PRIVACY_NOTE, camera_hint, exercise_picker, get_model, profile_picker, summary_metrics
@@ -36,13 +37,13 @@ STATUS_STYLE = {  # background, text
 }
 
 
-def _make_session(exercise: str, thresholds: dict, countdown: float) -> LiveSession | None:
-    model = get_model()
-    if model is None:
-        return None
-    data = model[0]
+def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown: float) -> LiveSession:
+    """A live session; without a model it still runs the page, and the camera
+    stream reports the missing model instead of judging."""
 
     def factory():
+        if data is None:
+            raise ModelError("no pose model (run `coach models install`)")
         from coach.estimator import PoseEstimator  # the only mediapipe user
 
         return PoseEstimator(data)
@@ -215,10 +216,9 @@ def live_page() -> None:
 
     session: LiveSession | None = st.session_state.get("live_session")
     config = (exercise, json.dumps(thresholds, sort_keys=True), countdown)
+    model = get_model()  # cached; a one-line error on the page when it is missing
     if session is None:
-        session = _make_session(exercise, thresholds, countdown)
-        if session is None:
-            return
+        session = _make_session(model[0] if model else None, exercise, thresholds, countdown)
         st.session_state["live_session"] = session
         st.session_state["live_config"] = config
     elif st.session_state.get("live_config") != config:
