@@ -70,6 +70,8 @@ def cmd_analyze(args) -> int:
     if src.suffix.lower() == ".npz":
         track = PoseTrack.load(src)
         exercise = exercise or track.meta.get("exercise")
+    elif not src.is_file():  # say so before asking for the exercise
+        raise CliError(f"{src}: no such file")
     if not exercise:
         raise CliError("--exercise is required (see `coach exercises`)")
     rule = pose_rules.get_rule(exercise)
