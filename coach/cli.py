@@ -137,22 +137,13 @@ def _track_images(track, wanted: bool):
     """Images to draw a track on: its source video if it still matches, else a blank canvas."""
     if not wanted:
         return None
-    import itertools
-
-    from .annotate import blank_canvas
-    from .video import VideoError, iter_frames, probe
+    from .review import source_matches, track_images
 
     source = track.meta.get("source")
-    if source and Path(source).is_file():
-        try:
-            info = probe(source)
-            if (info.width, info.height) == track.image_size:
-                return itertools.chain((img for img, _ in iter_frames(source)),
-                                       (blank_canvas(track.image_size) for _ in itertools.count()))
-        except VideoError:
-            pass
+    if source and Path(source).is_file() and source_matches(track, source):
+        return track_images(track, source)
     print("coach: the track's source video is not available; drawing on a blank background", file=sys.stderr)
-    return (blank_canvas(track.image_size) for _ in itertools.count())
+    return track_images(track)
 
 
 def cmd_extract(args) -> int:
@@ -201,7 +192,7 @@ def cmd_exercises(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models import cache_dir, install_model, read_manifest, resolve_model
+    from .models import install_model, read_manifest, resolve_model
 
     if args.action == "install":
         path = install_model(args.variant, force=args.force, log=lambda m: print(m, file=sys.stderr))

@@ -205,11 +205,12 @@ class LiveSession:
         if self._phase == WAITING:
             self._phase = SETUP_PHASE
 
-        check = check_setup(self._rule, frame, self._th["min_visibility"])
-        self._person = check.person
-        raw_status = NOT_IN_POSITION if check.ok else CANT_SEE
+        self._person = frame.detected
+        raw_status = NOT_IN_POSITION
 
-        if self._phase == SETUP_PHASE:
+        if self._phase == SETUP_PHASE:  # the camera check runs only until it has passed
+            check = check_setup(self._rule, frame, self._th["min_visibility"])
+            raw_status = NOT_IN_POSITION if check.ok else CANT_SEE
             self._message = check.message
             if check.ok:
                 if self._setup_since is None:
@@ -222,7 +223,6 @@ class LiveSession:
                 self._announcer.cue(t, None if check.ok else check.message, SETUP)
 
         if self._phase == COUNTDOWN_PHASE:
-            raw_status = NOT_IN_POSITION
             remaining = self._countdown_s - (t - self._countdown_start)
             if remaining <= _EPS:
                 self._start_coaching(t)

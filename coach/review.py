@@ -42,6 +42,7 @@ __all__ = [
     "reevaluate",
     "review_track",
     "review_video",
+    "source_matches",
     "track_images",
 ]
 
@@ -158,6 +159,18 @@ class _Renderer:
         self.buffer = io.BytesIO()
 
 
+def _analyse(renderer: _Renderer | None, run: Callable[[], dict]) -> tuple[dict, bytes | None]:
+    """Run the analysis (which feeds the renderer); returns the report and the
+    finished video, or drops the half-written video if anything fails."""
+    try:
+        report = run()
+        return report, (renderer.finish() if renderer is not None else None)
+    except BaseException:
+        if renderer is not None:
+            renderer.abort()
+        raise
+
+
 def _readable_once(source) -> bool:
     if isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
         return False
@@ -255,12 +268,8 @@ def review_video(source, rule, thresholds: Mapping[str, float] | None = None, mo
 
     gen = poses()
     try:
-        report = analyze_frames(gen, rule, thresholds, source=name, model=label, on_state=on_state)
-        video = renderer.finish() if renderer is not None else None
-    except BaseException:
-        if renderer is not None:
-            renderer.abort()
-        raise
+        report, video = _analyse(renderer, lambda: analyze_frames(gen, rule, thresholds, source=name,
+                                                                  model=label, on_state=on_state))
     finally:
         gen.close()
     track = PoseTrack.from_frames(frames, meta={"source": name, "model": label, "exercise": rule.name})
@@ -290,7 +299,7 @@ def track_images(track: PoseTrack, source=None, *, max_side: int | None = None,
     a source that cannot be read just falls back to the blank background.
     """
     from .annotate import blank_canvas
-    from .video import VideoError, _scaled_size, iter_frames, probe
+    from .video import _scaled_size, iter_frames
 
     w, h = _scaled_size(track.image_size[0], track.image_size[1], max_side)
     blank = blank_canvas((w, h))
@@ -298,13 +307,21 @@ def track_images(track: PoseTrack, source=None, *, max_side: int | None = None,
     if source is not None:
         if _readable_once(source):
             source = source.read()
-        try:
-            info = probe(source, name=name)
-            if _same_shape((info.width, info.height), track.image_size):
-                frames = iter_frames(source, max_side=max_side, name=name)
-        except VideoError:
-            frames = None
+        if source_matches(track, source, name=name):
+            frames = iter_frames(source, max_side=max_side, name=name)
     return _images(frames, blank)
+
+
+def source_matches(track: PoseTrack, source, *, name: str | None = None) -> bool:
+    """Whether *source* is a readable video with the track's proportions (so
+    the track can be drawn on its frames)."""
+    from .video import VideoError, probe
+
+    try:
+        info = probe(source, name=name)
+    except VideoError:
+        return False
+    return _same_shape((info.width, info.height), track.image_size)
 
 
 def _images(frames, blank: np.ndarray) -> Iterator[np.ndarray]:
@@ -354,12 +371,7 @@ def review_track(track: PoseTrack, rule=None, thresholds: Mapping[str, float] | 
         reporter.update(done[0], st.timestamp)
 
     try:
-        report = analyze_track(track, rule, thresholds, on_state=on_state)
-        video = renderer.finish() if renderer is not None else None
-    except BaseException:
-        if renderer is not None:
-            renderer.abort()
-        raise
+        report, video = _analyse(renderer, lambda: analyze_track(track, rule, thresholds, on_state=on_state))
     finally:
         close = getattr(images, "close", None)
         if close is not None:

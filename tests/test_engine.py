@@ -1,7 +1,6 @@
 """Engine state over time: hold timer, grace, pause, reps, cues, determinism."""
 import time
 
-import numpy as np
 import pytest
 
 import pose_rules
@@ -9,7 +8,7 @@ from coach.engine import CueDebouncer, Engine, HoldTimer, RepCounter
 from coach.landmarks import Landmark as L
 from coach.pose import PoseFrame, PoseTrack
 from coach.analysis import analyze_track
-from synth import SIZE, at, hide, plank, quadruped, side_plank
+from synth import SIZE, hide, plank, quadruped, side_plank
 
 FPS = 30.0
 

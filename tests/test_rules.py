@@ -1,5 +1,4 @@
 """Single-frame rules on synthetic landmark poses (laid out in pixels)."""
-import math
 
 import numpy as np
 import pytest

@@ -3,6 +3,7 @@ progress bar, then watch the annotated video, the timeline chart and the
 summary, and download the JSON report and the video."""
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 
@@ -89,8 +90,6 @@ def review_page() -> None:
                 up = None
         if up is not None:
             if name.lower().endswith(".npz"):
-                import io
-
                 try:
                     data = PoseTrack.load(io.BytesIO(up.getvalue()), name=name)
                     kind = "track"
@@ -181,8 +180,6 @@ def show_review(rv: dict) -> None:
     if rv.get("video"):
         d2.download_button("Download annotated video (MP4)", rv["video"], file_name=f"{stem}.{rule.name}.annotated.mp4",
                            mime="video/mp4", key="dl_video", on_click="ignore")
-    import io
-
     buf = io.BytesIO()
     rv["track"].save(buf)
     d3.download_button("Download landmarks (.npz)", buf.getvalue(), file_name=f"{stem}.track.npz",
