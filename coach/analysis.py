@@ -11,11 +11,12 @@ Report (JSON, ``REPORT_VERSION`` 1)::
         "time_in_position_s", "good_hold_s", "longest_hold_s",
         "hold_by_side_s": {"left": .., "right": ..} (side plank) or {"both": ..},
         "hold_target_s", "target_reached",
-        "reps": {"left": n, "right": n}, "good_reps": {...}, "rep_target",
+        "reps": {"left": n, "right": n} ({"both": n} for bridge lifts), "reps_total",
+        "good_reps": {...}, "rep_target",
         "fault_time_s": {"hips_sagging": seconds, ...}
       },
       "faults": [{"fault", "cue", "start", "end", "duration_s"}, ...],
-      "reps": [{"side", "start", "end", "top_s", "peak", "faults", "good"}, ...],
+      "reps": [{"side", "leg", "arm", "start", "end", "top_s", "peak", "faults", "good"}, ...],
       "timeline": [{"t", "status", "side", "faults", "cue", "hold_s",
                     "current_hold_s", "reps": {...}, "measures": {...}}, ...]
     }
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 from pose_rules.base import Rule
-from .engine import Engine, EngineState
+from .engine import Engine, EngineState, rep_text
 from .pose import PoseFrame, PoseTrack
 
 REPORT_VERSION = 1
@@ -108,6 +109,7 @@ class ReportBuilder:
             "hold_target_s": target,
             "target_reached": bool(reached) if target is not None else None,
             "reps": dict(engine.reps.counts) if engine.reps else None,
+            "reps_total": sum(engine.reps.counts.values()) if engine.reps else None,
             "good_reps": dict(engine.reps.good_counts) if engine.reps else None,
             "rep_target": int(engine.th["rep_target"]) if engine.reps else None,
             "fault_time_s": {k: _r(v, 2) for k, v in sorted(self.fault_time.items())},
@@ -174,8 +176,7 @@ def format_summary(rep: dict) -> str:
                      + ("  — target reached" if s["target_reached"] else ""))
         lines.append(f"  longest good hold   {s['longest_hold_s']:.1f} s")
     if s["reps"] is not None:
-        lines.append(f"  reps                left {s['reps']['left']}, right {s['reps']['right']}"
-                     f"  (good form: left {s['good_reps']['left']}, right {s['good_reps']['right']})")
+        lines.append(f"  reps                {rep_text(s['reps'])}  (good form: {rep_text(s['good_reps'])})")
     if rep["faults"]:
         lines.append("  faults:")
         for f in rep["faults"]:

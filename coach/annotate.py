@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from pose_rules.base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION
-from .engine import EngineState
+from .engine import EngineState, rep_text
 from .landmarks import SKELETON
 
 # RGB colours
@@ -83,8 +83,7 @@ class HudAnnotator:
                           GREEN if state.target_reached else colour, -1)
             y += int(45 * s)
         if state.reps:
-            _text(image, f"Reps  L {state.reps.get('left', 0)}  R {state.reps.get('right', 0)}",
-                  (int(15 * s), y), fs, WHITE, th)
+            _text(image, f"Reps  {rep_text(state.reps, short=True)}", (int(15 * s), y), fs, WHITE, th)
             y += int(40 * s)
         for name, value in list(state.verdict.measures.items())[: self.measures]:
             if isinstance(value, float) and math.isfinite(value):
@@ -308,15 +307,20 @@ class LiveHudAnnotator:
                 cv2.rectangle(image, (margin, y), (margin + int(bw * frac), y + bh),
                               GREEN if snap.target_reached else STATUS_COLOUR.get(snap.status, AMBER), -1)
                 cv2.rectangle(image, (margin, y), (margin + bw, y + bh), WHITE, max(1, bh // 6))
+                if snap.rep_target is not None and snap.reps:  # a hold that also counts lifts (bridge)
+                    txt = f"Reps {rep_text(snap.reps, short=True)}"
+                    size = _fit_size(txt, w * 0.4, 0.05 * h)
+                    (tw, tht), _ = cv2.getTextSize(txt, _FONT, size, _thick(size))
+                    y += bh + tht + max(6, int(0.02 * h))
+                    _text(image, txt, (margin, y), size, WHITE, _thick(size))
             elif snap.rep_target is not None:
-                reps = snap.reps or {}
-                txt = f"L {reps.get('left', 0)}   R {reps.get('right', 0)}"
+                txt = rep_text(snap.reps, short=True)
                 size = _fit_size(txt, w * 0.6, 0.1 * h)
                 th = _thick(size)
                 (tw, tht), _ = cv2.getTextSize(txt, _FONT, size, th)
                 y += tht
                 _text(image, txt, (margin, y), size, WHITE, th)
-                sub = f"of {snap.rep_target} a side"
+                sub = f"of {snap.rep_target}" + ("" if set(snap.reps or {}) == {"both"} else " a side")
                 ss = size * 0.4
                 _text(image, sub, (margin, y + int(tht * 0.7) + 4), ss, WHITE, _thick(ss))
 

@@ -191,6 +191,32 @@ def cmd_exercises(args) -> int:
     return 0
 
 
+def cmd_evaluate(args) -> int:
+    from .evaluate import TrackCache, evaluate_items, format_results
+    from .labels import load_labels
+    from .models import cache_dir, ensure_model
+
+    items = load_labels(args.labels)
+    if args.only:
+        items = [i for i in items if args.only in i.key]
+        if not items:
+            raise CliError(f"no labelled item matches '{args.only}'")
+    profile = {}
+    if args.thresholds:
+        from .profiles import load_named
+
+        profile = load_named(args.thresholds)
+    needs_model = any(i.kind in ("clips", "stills") for i in items)
+    model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr)) if needs_model else None
+    folder = None if args.no_cache else cache_dir() / "tracks"
+    cache = TrackCache(folder, model, args.variant, log=lambda m: print(f"coach: {m}", file=sys.stderr))
+    res = evaluate_items(items, cache, profile)
+    print(format_results(res), file=sys.stderr if args.json == "-" else sys.stdout)
+    if args.json:
+        _write_json(res, args.json)
+    return 0
+
+
 def cmd_models(args) -> int:
     from .models import install_model, read_manifest, resolve_model
 
@@ -239,6 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="machine-readable listing")
     e.set_defaults(func=cmd_exercises)
 
+    v = sub.add_parser("evaluate", help="measure the coach against labelled clips, photos and tracks")
+    v.add_argument("labels", help="labels file (JSON; the format of ../shared/clips/dev_labels.json)")
+    v.add_argument("--json", metavar="FILE", help="write the results as JSON ('-' for stdout)")
+    v.add_argument("--thresholds", metavar="FILE|NAME", help="thresholds file or saved profile to judge with")
+    v.add_argument("--only", metavar="TEXT", help="only the items whose path contains TEXT")
+    v.add_argument("--no-cache", action="store_true", help="extract landmarks again instead of using the cache")
+    v.add_argument("--model", help="pose model bundle (.task)")
+    v.add_argument("--variant", default="full", choices=("lite", "full", "heavy"))
+    v.set_defaults(func=cmd_evaluate)
+
     m = sub.add_parser("models", help="install or locate the pose model")
     m.add_argument("action", choices=("install", "path"))
     m.add_argument("--variant", default="full", choices=("lite", "full", "heavy"))
@@ -254,13 +290,14 @@ def main(argv: list[str] | None = None) -> int:
     from .models import ModelError
     from .pose import TrackError
     from .thresholds import ThresholdError
+    from .labels import LabelError
     from .video import VideoError
 
     args = build_parser().parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)
     try:
         return args.func(args)
-    except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise) as e:
+    except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise, LabelError) as e:
         _err(str(e).splitlines()[0] if str(e) else type(e).__name__)
         return 2
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ exactly the live result.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -56,8 +57,16 @@ class LandmarkSmoother:
 
 
 class HoldTimer:
-    """Counts good-form time. Bad or out-of-position time shorter than
-    ``grace_s`` does not break the current hold; time out of view pauses it."""
+    """Counts good-form time, in agreement with what the user is told.
+
+    Each frame is one of: ``"good"`` (in position, good form), ``"pending"``
+    (a fault or out of position, but not yet shown to the user: shorter than
+    the cue delay), ``"bad"`` (the problem is shown) or ``"unseen"`` (paused:
+    neither counts nor resets). Pending time continues whatever came before:
+    after good form it is counted, so a glitch too short to produce a cue
+    costs no hold time; once the problem is shown, the pending time is taken
+    back (the hold ended when the problem began). A shown problem shorter than
+    ``grace_s`` does not break the current (unbroken) hold."""
 
     def __init__(self, grace_s: float):
         self.grace_s = grace_s
@@ -65,19 +74,38 @@ class HoldTimer:
         self.current = 0.0
         self.longest = 0.0
         self._bad = 0.0
+        self._pending = 0.0
+        self._holding = False  # the last definite state was good form
 
     def update(self, dt: float, state: str) -> None:
-        """state: "good", "bad" or "unseen"."""
+        """state: "good", "pending", "bad" or "unseen"."""
         if state == "good":
-            self.total += dt
-            self.current += dt
-            self.longest = max(self.longest, self.current)
+            self._holding = True
+            self._pending = 0.0
             self._bad = 0.0
+            self._count(dt)
+        elif state == "pending":
+            if self._holding:
+                self._pending += dt
+                self._count(dt)
         elif state == "bad":
+            if self._pending:
+                self.total -= self._pending
+                self.current = max(0.0, self.current - self._pending)
+                self._bad += self._pending
+                self._pending = 0.0
+            self._holding = False
             self._bad += dt
             if self._bad > self.grace_s:
                 self.current = 0.0
         # "unseen": paused, nothing changes
+
+    def _count(self, dt: float) -> None:
+        self.total += dt
+        self.current += dt
+        # the longest hold is confirmed once its time can no longer be taken back
+        if not self._pending:
+            self.longest = max(self.longest, self.current)
 
 
 @dataclass
@@ -88,43 +116,75 @@ class Rep:
     top_s: float = 0.0
     peak: float = float("-inf")
     faults: set = field(default_factory=set)
+    limbs: dict = field(default_factory=dict)  # e.g. {"leg": "left", "arm": "right"}
+
+    @property
+    def label(self) -> str:
+        """How the rep is named to the user: "Left leg, right arm", "Left", or ""."""
+        if self.limbs:
+            return ", ".join(f"{v} {k}" for k, v in self.limbs.items()).capitalize()
+        return "" if self.side == "both" else self.side.capitalize()
 
     def to_dict(self) -> dict:
-        return {"side": self.side, "start": round(self.start, 3), "end": round(self.end, 3),
-                "top_s": round(self.top_s, 3), "peak": round(self.peak, 2), "faults": sorted(self.faults),
-                "good": not self.faults}
+        return {"side": self.side, **{k: v for k, v in self.limbs.items()}, "start": round(self.start, 3),
+                "end": round(self.end, 3), "top_s": round(self.top_s, 3), "peak": round(self.peak, 2),
+                "faults": sorted(self.faults), "good": not self.faults}
+
+
+def rep_text(reps: Mapping[str, int] | None, short: bool = False) -> str:
+    """Rep counts for people: "left 2, right 1" ("L 2  R 1" short) for reps per
+    side, "3" for bilateral reps."""
+    reps = dict(reps or {})
+    if set(reps) == {"both"}:
+        return str(reps["both"])
+    if short:
+        return f"L {reps.get('left', 0)}  R {reps.get('right', 0)}"
+    return f"left {reps.get('left', 0)}, right {reps.get('right', 0)}"
 
 
 class RepCounter:
     """Counts reps per side with hysteresis: up when the value rises to
     ``up``; the rep counts when it falls back below ``down`` after at least
-    ``min_top_s`` at the top. Leaving the position cancels a rep in progress."""
+    ``min_top_s`` at the top. Frames without a rep value (the rule says the
+    person left the exercise's position) for longer than ``cancel_after_s``
+    cancel a rep in progress (a shorter gap is a glitch and is skipped);
+    frames that cannot be seen change nothing. ``sides``: ("left", "right")
+    for reps per side, ("both",) for bilateral reps (bridge lifts)."""
 
-    def __init__(self, up: float, down: float, min_top_s: float):
+    def __init__(self, up: float, down: float, min_top_s: float, sides: tuple[str, ...] = ("left", "right"),
+                 cancel_after_s: float = 0.0):
         if down >= up:
             raise ValueError("rep down threshold must be below the up threshold")
         self.up, self.down, self.min_top_s = up, down, min_top_s
-        self.counts = {"left": 0, "right": 0}
-        self.good_counts = {"left": 0, "right": 0}
+        self.cancel_after_s = cancel_after_s
+        self._gap = 0.0
+        self.sides = tuple(sides)
+        self.counts = {s: 0 for s in self.sides}
+        self.good_counts = {s: 0 for s in self.sides}
         self.reps: list[Rep] = []
         self.current: Rep | None = None
 
-    def update(self, t: float, dt: float, value: float | None, side: str | None,
-               in_position: bool, visible: bool, faults=()) -> Rep | None:
+    def update(self, t: float, dt: float, value: float | None, side: str | None, visible: bool,
+               faults=(), limbs: Mapping[str, str] | None = None) -> Rep | None:
         """Returns the rep completed at this frame, if any."""
         if not visible:
             return None
-        if not in_position or value is None or side is None:
-            self.current = None
+        if self.sides == ("both",):
+            side = "both"
+        if value is None or side is None or side not in self.counts:
+            self._gap += dt
+            if self._gap > self.cancel_after_s:
+                self.current = None
             return None
+        self._gap = 0.0
         if self.current is None:
             if value >= self.up:
-                self.current = Rep(side, t, peak=value)
+                self.current = Rep(side, t, peak=value, limbs=dict(limbs or {}))
             return None
         rep = self.current
         if value < self.down:
             self.current = None
-            if rep.top_s >= self.min_top_s:
+            if rep.top_s >= self.min_top_s - 1e-9:
                 rep.end = t
                 self.counts[rep.side] += 1
                 if not rep.faults:
@@ -134,9 +194,37 @@ class RepCounter:
             return None
         if value >= self.up:
             rep.top_s += dt
-        rep.peak = max(rep.peak, value)
+        if value > rep.peak:
+            rep.peak = value
+            if limbs:
+                rep.limbs = dict(limbs)
         rep.faults.update(faults)
         return None
+
+
+class MotionGate:
+    """Tells a rep exercise's transitions (lifting, lowering) from held
+    positions: the rep value changing faster than ``rate`` per second over
+    the last ``window_s``. Faults are not cued while the body is moving
+    through them (a bridge on its way down is not "hips too low"; a leg on
+    its way up is not "knee up to hip level" yet)."""
+
+    def __init__(self, rate: float, window_s: float = 0.25):
+        self.rate, self.window_s = rate, window_s
+        self._hist: deque[tuple[float, float]] = deque()
+
+    def update(self, t: float, value: float | None) -> bool:
+        h = self._hist
+        if value is None or not math.isfinite(value):
+            h.clear()
+            return False
+        h.append((t, value))
+        while len(h) > 2 and h[1][0] <= t - self.window_s:
+            h.popleft()
+        t0, v0 = h[0]
+        if t - t0 < 0.5 * self.window_s:
+            return False
+        return abs(value - v0) / (t - t0) > self.rate
 
 
 class CueDebouncer:
@@ -207,11 +295,13 @@ class Engine:
         self.timers: dict[str, HoldTimer] = {}
         self.cues = CueDebouncer(self.th["cue_delay_s"])
         self.reps = (RepCounter(self.th[rule.rep_thresholds[0]], self.th[rule.rep_thresholds[1]],
-                                self.th["rep_min_top_s"]) if rule.rep_thresholds else None)
+                                self.th["rep_min_top_s"], rule.rep_sides, self.th["grace_s"])
+                     if rule.rep_thresholds else None)
         self.time_in_position = 0.0
         self.time_visible = 0.0
         self._t: float | None = None
         self._fault_cues = {f.name: f.cue for f in rule.faults}
+        self.motion = MotionGate(self.th[rule.rep_motion]) if rule.rep_motion else None
 
     def timer(self, key: str) -> HoldTimer:
         if key not in self.timers:
@@ -229,18 +319,11 @@ class Engine:
         v = self.rule.evaluate(smoothed, self.th)
 
         visible = v.status != CANT_SEE
-        key = (v.side or "both") if self.rule.hold_per_side else "both"
-        timer = self.timer(key)
-        timer.update(dt, "unseen" if not visible else ("good" if v.good else "bad"))
-        if visible:
-            self.time_visible += dt
+        moving = self.motion.update(t, v.rep_value) if self.motion is not None else False
+        # Problems in priority order: faults while in position (not while
+        # moving through a rep), else the positioning / visibility instruction.
         if v.in_position:
-            self.time_in_position += dt
-
-        # Problems in priority order: faults while in position, else the
-        # positioning / visibility instruction.
-        if v.in_position:
-            present = list(v.faults)
+            present = [] if moving else list(v.faults)
         elif v.cue:
             present = ["@" + v.cue]
         else:
@@ -252,9 +335,23 @@ class Engine:
             k = active[0]
             cue = k[1:] if k.startswith("@") else self._fault_cues[k]
 
+        key = (v.side or "both") if self.rule.hold_per_side else "both"
+        timer = self.timer(key)
+        if not visible:
+            hold_state = "unseen"
+        elif v.good:
+            hold_state = "good"
+        else:  # what the timer does agrees with what the user is told
+            hold_state = "bad" if any(k in active for k in present) else "pending"
+        timer.update(dt, hold_state)
+        if visible:
+            self.time_visible += dt
+        if v.in_position:
+            self.time_in_position += dt
+
         done = None
         if self.reps is not None:
-            done = self.reps.update(t, dt, v.rep_value, v.side, v.in_position, visible, faults)
+            done = self.reps.update(t, dt, v.rep_value, v.side, visible, faults, v.limbs)
 
         target = self.th.get("hold_target_s")
         by_side = {k: tm.total for k, tm in self.timers.items()}

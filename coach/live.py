@@ -246,7 +246,8 @@ class LiveSession:
                 self._announcer.event(t, "Target reached", TARGET, "done")
         rep = st.rep_completed
         if rep is not None:
-            self._announcer.event(t, f"{rep.side.capitalize()}, {st.reps.get(rep.side, 0)}", REP, "rep")
+            n = st.reps.get(rep.side, 0)
+            self._announcer.event(t, f"{rep.label}, {n}" if rep.label else str(n), REP, "rep")
         self._announcer.cue(t, st.cue)
         return st, raw_status
 
@@ -271,8 +272,8 @@ class LiveSession:
             hold_by_side=dict(st.hold_by_side) if st is not None else {},
             hold_target_s=st.hold_target_s if st is not None else self._th.get("hold_target_s"),
             target_reached=bool(st.target_reached) if st is not None else False,
-            reps=dict(st.reps) if st is not None else ({"left": 0, "right": 0} if rep_ex else {}),
-            good_reps=dict(st.good_reps) if st is not None else ({"left": 0, "right": 0} if rep_ex else {}),
+            reps=dict(st.reps) if st is not None else ({s: 0 for s in rule.rep_sides} if rep_ex else {}),
+            good_reps=dict(st.good_reps) if st is not None else ({s: 0 for s in rule.rep_sides} if rep_ex else {}),
             rep_target=st.rep_target if st is not None else (int(self._th["rep_target"]) if rep_ex else None),
             key_measure=km, key_value=key_value, t=self._t, frames=self._frames,
             frames_dropped=self._dropped, fps=fps,

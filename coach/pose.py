@@ -13,6 +13,7 @@ no pickle is used when saving or loading.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,6 +166,57 @@ class PoseTrack:
             frames[0].image_size,
             dict(meta or {}),
         )
+
+    @classmethod
+    def from_blazepose_json(cls, path: str | Path, image_size: tuple[int, int], fps: float = 30.0,
+                            meta: dict | None = None) -> "PoseTrack":
+        """A track from a BlazePose landmark file with named joints (as the Keraal
+        data set ships them): ``{"positions": {frame_no: {"Left_shoulder": [x, y, z],
+        ...}}}`` with x, y normalized to the image. Frame numbers become
+        timestamps at ``fps``; visibility is 1 where a joint is given, NaN
+        coordinates where it is not. Raises :class:`TrackError` (one line)."""
+        from .landmarks import Landmark
+
+        path = Path(path)
+        if not path.is_file():
+            raise TrackError(f"no such file: {path}")
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+            raise TrackError(f"{path} is not a readable landmark file ({type(e).__name__})") from None
+        positions = doc.get("positions") if isinstance(doc, dict) else None
+        if not isinstance(positions, dict) or not positions:
+            raise TrackError(f"{path}: expected {{\"positions\": {{frame: {{joint: [x, y, z]}}}}}}")
+        index = {lm.name.lower(): int(lm) for lm in Landmark}
+        rows = []
+        for key, joints in positions.items():
+            try:
+                n = float(key)
+            except ValueError:
+                raise TrackError(f"{path}: frame number {key!r} is not a number") from None
+            if not isinstance(joints, dict):
+                raise TrackError(f"{path}: frame {key} must map joint names to [x, y, z]")
+            lm = np.full((NUM_LANDMARKS, 4), np.nan, np.float32)
+            for name, xyz in joints.items():
+                i = index.get(str(name).lower())
+                if i is None or not isinstance(xyz, list) or len(xyz) < 2:
+                    continue
+                try:
+                    vals = [float(v) for v in xyz[:3]] + [0.0] * (3 - len(xyz[:3]))
+                except (TypeError, ValueError):
+                    continue
+                lm[i] = (*vals, 1.0)
+            rows.append((n, lm))
+        if not math.isfinite(fps) or fps <= 0:
+            raise TrackError(f"fps must be positive, got {fps}")
+        rows.sort(key=lambda r: r[0])
+        first = rows[0][0]
+        ts = np.array([(n - first) / fps for n, _ in rows], dtype=np.float64)
+        if len(ts) > 1 and not (np.diff(ts) > 0).all():
+            raise TrackError(f"{path}: frame numbers repeat")
+        lms = np.stack([lm for _, lm in rows])
+        world = np.full((len(rows), NUM_LANDMARKS, 3), np.nan, np.float32)
+        return cls(ts, lms, world, image_size, dict(meta or {}, source=str(path)))
 
     def save(self, path: str | Path) -> None:
         meta = dict(self.meta, format=TRACK_FORMAT, version=TRACK_VERSION,

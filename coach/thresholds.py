@@ -42,9 +42,10 @@ def engine_thresholds(rule: Rule) -> tuple[Threshold, ...]:
         out.append(Threshold("hold_target_s", "s", rule.hold_target_s, 5.0, 600.0,
                              "good-form hold time to aim for" + (" (per side)" if rule.hold_per_side else "")))
     if rule.rep_thresholds is not None:
-        out.append(Threshold("rep_min_top_s", "s", 1.0, 0.0, 10.0,
-                             "time at the top needed for a rep to count"))
-        out.append(Threshold("rep_target", "reps", 5, 1, 50, "reps per side to aim for"))
+        out.append(Threshold("rep_min_top_s", "s", 0.35, 0.0, 10.0,
+                             "time at the top needed for a rep to count (brisk reps top for 0.3-1 s)"))
+        out.append(Threshold("rep_target", "reps", 5, 1, 50,
+                             "reps per side to aim for" if rule.rep_sides != ("both",) else "reps to aim for"))
     return tuple(out)
 
 

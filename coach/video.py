@@ -45,6 +45,7 @@ __all__ = [
     "VideoWriter",
     "iter_frames",
     "probe",
+    "read_still",
     "rotate_upright",
 ]
 
@@ -247,6 +248,23 @@ def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, in
 
 # --------------------------------------------------------------------------
 # probing
+
+
+#: Image files read as single frames (stills).
+STILL_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+def read_still(path: str | Path) -> np.ndarray:
+    """A photo as an upright RGB ``uint8`` array (the EXIF orientation is applied).
+    Raises :class:`VideoError` with a one-line message when it cannot be read."""
+    p = Path(path)
+    if not p.is_file():
+        raise VideoError(f"{p}: no such file")
+    data = np.fromfile(str(p), dtype=np.uint8)  # also works for non-ASCII paths on Windows
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None  # applies EXIF orientation
+    if bgr is None:
+        raise VideoError(f"{p}: not a readable image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def probe(path: VideoSource, *, name: str | None = None) -> VideoInfo:

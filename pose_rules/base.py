@@ -32,10 +32,14 @@ class Threshold:
     min: float
     max: float
     meaning: str
+    #: The value used once a person's own neutral reading is known (calibration);
+    #: None: calibration leaves it alone.
+    calibrated: float | None = None
 
     def __post_init__(self) -> None:
-        if not (self.min <= self.default <= self.max):
-            raise ValueError(f"threshold {self.name}: default {self.default} outside [{self.min}, {self.max}]")
+        for v in (self.default, self.calibrated):
+            if v is not None and not (self.min <= v <= self.max):
+                raise ValueError(f"threshold {self.name}: {v} outside [{self.min}, {self.max}]")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,8 @@ class Fault:
     cue: str
     priority: int
     meaning: str
+    #: Other names a labels file may use for this fault (``coach evaluate``).
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,8 @@ class KeyMeasure:
     line: two joints (on the verdict's side) drawn as the reference line on the
     video, e.g. ``("shoulder", "ankle")`` for the plank's straight body line;
     joint: the joint the measure is about (highlighted); horizontal: also draw
-    a level line through ``joint`` (e.g. hip level for the bird-dog).
+    a level line through ``joint`` (e.g. hip level for the bird-dog); neutral:
+    see below.
     """
 
     name: str
@@ -75,6 +82,9 @@ class KeyMeasure:
     line: tuple[str, str] | None = None
     joint: str | None = None
     horizontal: bool = False
+    #: The threshold holding the person's neutral reading of this measure: the
+    #: limits are offsets from it, and calibration sets it (None: not calibrated).
+    neutral: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,10 @@ class Verdict:
     faults: names of the faults present, most important first.
     cue: a short instruction for the most important problem (or how to get
         into position / into view), None when the form is good.
-    rep_value: the number the rep counter follows (rep exercises only).
+    rep_value: the number the rep counter follows (rep exercises only); None
+        when the person is not in the exercise's position (cancels a rep).
+    limbs: which limbs are working, e.g. {"leg": "left", "arm": "right"} for a
+        bird-dog (names the rep to the user).
     """
 
     exercise: str
@@ -100,6 +113,7 @@ class Verdict:
     cue: str | None = None
     reason: str = ""
     rep_value: float | None = None
+    limbs: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def visible(self) -> bool:
@@ -123,6 +137,7 @@ class Verdict:
             "cue": self.cue,
             "reason": self.reason,
             "rep_value": None if self.rep_value is None or not math.isfinite(self.rep_value) else round(float(self.rep_value), 2),
+            "limbs": dict(self.limbs),
         }
 
 
@@ -137,18 +152,19 @@ class Body:
     visibility is at least ``min_visibility`` and it lies inside the image
     (with a small margin)."""
 
-    __slots__ = ("min_visibility", "px", "vis")
+    __slots__ = ("min_visibility", "px", "vis", "z")
 
     def __init__(self, frame: PoseFrame, min_visibility: float):
         self.min_visibility = min_visibility
         w, h = frame.image_size
         lo, hi = -FRAME_MARGIN, 1 + FRAME_MARGIN
-        px, vis = [], []
-        for x, y, _z, v in frame.landmarks.tolist():
+        px, vis, zs = [], [], []
+        for x, y, z, v in frame.landmarks.tolist():
             px.append((x * w, y * h))
+            zs.append(z * w)  # MediaPipe's depth is on about the scale of x
             # NaN fails every comparison, so unknown points count as unseen
             vis.append(v if (lo <= x <= hi and lo <= y <= hi and v >= 0) else 0.0)
-        self.px, self.vis = px, vis
+        self.px, self.vis, self.z = px, vis, zs
 
     def p(self, lm: Landmark | int) -> tuple[float, float]:
         return self.px[int(lm)]
@@ -181,6 +197,22 @@ class Body:
     def mid(self, joint: str) -> tuple[float, float]:
         return midpoint(self.j("left", joint), self.j("right", joint))
 
+    def out_of_plane(self, a: str, b: str) -> float:
+        """How far the body line from joint ``a`` to joint ``b`` (midpoints of
+        both sides) points out of the image plane, in degrees, from MediaPipe's
+        depth estimate: about 0 when the camera sees it side-on (or, for a
+        front-view exercise, face-on), growing as the camera turns towards a
+        three-quarter view. 0 when there is no depth (z all 0)."""
+        ia, ib = _JOINT_INDEX["left"], _JOINT_INDEX["right"]
+        pa, pb = self.mid(a), self.mid(b)
+        za = (self.z[ia[a]] + self.z[ib[a]]) / 2.0
+        zb = (self.z[ia[b]] + self.z[ib[b]]) / 2.0
+        d2 = math.hypot(pb[0] - pa[0], pb[1] - pa[1])
+        dz = zb - za
+        if not (math.isfinite(dz) and math.isfinite(d2)) or (d2 == 0 and dz == 0):
+            return 0.0
+        return math.degrees(math.atan2(abs(dz), d2))
+
     def missing(self, side: str, joints: tuple[str, ...]) -> list[str]:
         mv, vis, idx = self.min_visibility, self.vis, _JOINT_INDEX[side]
         return [f"{side} {j}" for j in joints if not vis[idx[j]] >= mv]
@@ -189,11 +221,28 @@ class Body:
 _JOINT_INDEX = {side: {j: int(lm) for j, lm in joints.items()} for side, joints in SIDE_JOINTS.items()}
 
 
-def common_thresholds(min_visibility: float = 0.5) -> tuple[Threshold, ...]:
-    return (
+def common_thresholds(min_visibility: float = 0.5, oblique: bool = True) -> tuple[Threshold, ...]:
+    out = (
         Threshold("min_visibility", "0-1", min_visibility, 0.1, 0.95,
                   "landmarks with lower MediaPipe visibility count as not seen"),
     )
+    if oblique:
+        out += (Threshold("max_oblique_deg", "deg", MAX_OBLIQUE_DEG, 10.0, 90.0,
+                          "body line turned further than this out of the picture (a three-quarter view) = "
+                          "the angles cannot be judged reliably"),)
+    return out
+
+
+#: Default limit of :meth:`Body.out_of_plane` for judging angles. Side views
+#: read 0-12 deg upright or on all fours (the polybag clips' 95th percentile:
+#: 12) and up to 24 deg lying on the back (MediaPipe's depth is noisier there);
+#: the shared set's three-quarter photos read 36-46 deg. At 40 deg
+#: foreshortening changes a measured angle by up to ~25 %.
+MAX_OBLIQUE_DEG = 40.0
+#: How a "can't see" verdict caused by a three-quarter view begins its reason.
+OBLIQUE_REASON = "camera angle"
+TURN_TO_JUDGE_CUE = "Turn side-on to the camera so I can judge your form"
+FACE_TO_JUDGE_CUE = "Face the camera square-on so I can judge your form"
 
 
 def view_hint(missing: list[str]) -> str:
@@ -225,6 +274,12 @@ class Rule:
     #: Rep exercises: thresholds (names) for the counter, ``(up, down)``; the
     #: counter follows :attr:`Verdict.rep_value`.
     rep_thresholds: tuple[str, str] | None = None
+    #: Rep exercises: ("left", "right") for reps per side, ("both",) for
+    #: bilateral reps (counted whatever side the verdict names).
+    rep_sides: tuple[str, ...] = ("left", "right")
+    #: Rep exercises: the threshold giving the rep value's speed (units per
+    #: second) above which the body is between positions: faults wait.
+    rep_motion: str | None = None
     #: Which camera view the exercise needs: "side" or "front".
     view: str = "side"
     #: Joints the live camera check wants in view on the side facing the camera.
@@ -242,18 +297,35 @@ class Rule:
                 return f
         raise KeyError(name)
 
-    def verdict(self, status: str, *, side=None, measures=None, faults=(), cue=None, reason="", rep_value=None) -> Verdict:
+    def verdict(self, status: str, *, side=None, measures=None, faults=(), cue=None, reason="", rep_value=None,
+                limbs=None) -> Verdict:
         faults = tuple(sorted(faults, key=lambda n: self.fault(n).priority))
         if faults and cue is None:
             cue = self.fault(faults[0]).cue
         if status in (GOOD, FAULT):
             status = FAULT if faults else GOOD
-        return Verdict(self.name, status, side, dict(measures or {}), faults, cue, reason, rep_value)
+        return Verdict(self.name, status, side, dict(measures or {}), faults, cue, reason, rep_value,
+                       dict(limbs or {}))
 
     def cant_see(self, missing: list[str], side: str | None = None) -> Verdict:
         reason = "cannot see " + ", ".join(missing[:4]) if missing else "no person in view"
         cue = view_hint(missing) if missing else "Step into the camera's view"
         return Verdict(self.name, CANT_SEE, side, {}, (), cue, reason)
+
+    def too_oblique(self, body: Body, th: Mapping[str, float], a: str, b: str, side=None,
+                    measures: dict | None = None) -> Verdict | None:
+        """A "can't see" verdict when the body line a-b points too far out of
+        the picture for its angles to be judged (see :meth:`Body.out_of_plane`);
+        records the angle in ``measures["oblique_deg"]``."""
+        ob = body.out_of_plane(a, b)
+        if measures is not None:
+            measures["oblique_deg"] = ob
+        if ob <= th.get("max_oblique_deg", 90.0):
+            return None
+        cue = FACE_TO_JUDGE_CUE if self.view == "front" else TURN_TO_JUDGE_CUE
+        return Verdict(self.name, CANT_SEE, side, dict(measures or {}), (), cue,
+                       f"{OBLIQUE_REASON}: {ob:.0f} deg from {'face' if self.view == 'front' else 'side'}-on, "
+                       "angles can't be judged")
 
     def evaluate(self, frame: PoseFrame, th: Mapping[str, float]) -> Verdict:
         if not frame.detected:

@@ -14,16 +14,20 @@ from coach.geometry import angle_at, elevation
 from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict, common_thresholds
 
 _COMMON = common_thresholds() + (
+    Threshold("leg_level_deg", "deg", 0.0, -20.0, 20.0,
+              "the lifted thigh's reading at this person's hip level (limits are offsets from it; calibration sets it)"),
     Threshold("leg_high_deg", "deg", 10.0, 0.0, 45.0,
-              "lifted thigh more than this above horizontal = leg kicked above hip level"),
+              "lifted thigh more than this above hip level = leg kicked above hip level", calibrated=10.0),
     Threshold("leg_low_deg", "deg", 20.0, 5.0, 45.0,
-              "lifted thigh more than this below horizontal (while lifting) = knee not up to hip level"),
+              "lifted thigh more than this below hip level (while lifting) = knee not up to hip level", calibrated=15.0),
     Threshold("lifting_deg", "deg", 55.0, 30.0, 80.0,
               "thigh rising above this angle below horizontal = the leg counts as lifting"),
-    Threshold("rep_up_deg", "deg", -30.0, -60.0, 0.0,
+    Threshold("rep_up_deg", "deg", -40.0, -60.0, 0.0,
               "rep counter: thigh elevation above this = top of the rep"),
-    Threshold("rep_down_deg", "deg", -60.0, -85.0, -20.0,
+    Threshold("rep_down_deg", "deg", -55.0, -85.0, -20.0,
               "rep counter: thigh elevation below this = back down (must be below rep_up_deg)"),
+    Threshold("moving_deg_s", "deg/s", 40.0, 5.0, 200.0,
+              "lifted thigh turning faster than this = lifting or lowering: leg faults wait until it settles"),
     Threshold("min_support_knee_deg", "deg", 60.0, 30.0, 120.0,
               "supporting knee more bent than this = sitting back (child's pose), not on all fours"),
     Threshold("max_trunk_deg", "deg", 35.0, 10.0, 60.0,
@@ -42,20 +46,22 @@ _KNEE = (
 )
 
 _LEG_FAULTS = (
-    Fault("leg_too_high", "Lower your leg to hip level", 1, "leg kicked above hip level (arches the lower back)"),
-    Fault("leg_too_low", "Knee up to hip level", 2, "the lifted leg stays below hip level"),
+    Fault("leg_too_high", "Lower your leg to hip level", 1, "leg kicked above hip level (arches the lower back)",
+          aliases=("leg_high", "too_high")),
+    Fault("leg_too_low", "Knee up to hip level", 2, "the lifted leg stays below hip level", aliases=("leg_low", "too_low")),
 )
 
 
 class _Quadruped(Rule):
     view = "side"
     rep_thresholds = ("rep_up_deg", "rep_down_deg")
+    rep_motion = "moving_deg_s"
     setup_joints = ("shoulder", "wrist", "hip", "knee")  # judged without the feet, which may leave the frame
     key_measures = (
         KeyMeasure("lifted_thigh_deg", "Lifted thigh above hip level (0 = level, -90 = hanging)", "deg",
                    (Limit("leg_high_deg", 1.0, "too high"), Limit("leg_low_deg", -1.0, "too low"),
                     Limit("rep_up_deg", 1.0, "rep up"), Limit("rep_down_deg", 1.0, "rep down")),
-                   line=("hip", "knee"), joint="hip", horizontal=True),
+                   line=("hip", "knee"), joint="hip", horizontal=True, neutral="leg_level_deg"),
     )
     check_arm = False
     check_knee = False
@@ -85,6 +91,9 @@ class _Quadruped(Rule):
         def out(reason: str, cue: str) -> Verdict:
             return self.verdict(NOT_IN_POSITION, side=lifted, measures=m, cue=cue, reason=reason)
 
+        oblique = self.too_oblique(body, th, "shoulder", "hip", lifted, m)
+        if oblique is not None:
+            return oblique
         if abs(trunk) > th["max_trunk_deg"]:
             return out("back not horizontal", "Get on all fours, hands under shoulders")
         if -thigh[support_leg] < th["support_deg"] or -arm[support_arm] < th["support_deg"]:
@@ -98,16 +107,26 @@ class _Quadruped(Rule):
         faults = []
         t = thigh[lifted]
         lifting = t > -th["lifting_deg"] and len(legs) == 2
+        limbs = {"leg": lifted}
         if lifting:
-            if t > th["leg_high_deg"]:
+            d = t - th["leg_level_deg"]
+            if d > th["leg_high_deg"]:
                 faults.append("leg_too_high")
-            elif t < -th["leg_low_deg"]:
+            elif d < -th["leg_low_deg"]:
                 faults.append("leg_too_low")
-            if self.check_arm and "lifted_arm_deg" in m and m["lifted_arm_deg"] < -th["arm_low_deg"]:
-                faults.append("arm_too_low")
+            if self.check_arm:
+                # the raised arm (if one is seen raised) names the rep and is checked
+                raised = max(arms, key=lambda s: arm[s]) if len(arms) == 2 else None
+                if raised is not None and arm[raised] >= -th["arm_low_deg"]:
+                    limbs["arm"] = raised
+                    if raised == lifted:
+                        faults.append("same_side_arm")
+                if "lifted_arm_deg" in m and m["lifted_arm_deg"] < -th["arm_low_deg"] and "same_side_arm" not in faults:
+                    faults.append("arm_too_low")
             if self.check_knee and "lifted_knee_deg" in m and m["lifted_knee_deg"] > th["max_knee_deg"]:
                 faults.append("knee_straight")
-        return self.verdict(GOOD, side=lifted, measures=m, faults=faults, rep_value=t if len(legs) == 2 else None)
+        return self.verdict(GOOD, side=lifted, measures=m, faults=faults, rep_value=t if len(legs) == 2 else None,
+                            limbs=limbs)
 
 
 class BirdDog(_Quadruped):
@@ -115,7 +134,11 @@ class BirdDog(_Quadruped):
     title = "Bird-dog"
     description = "On all fours; extend one leg back to hip level and the opposite arm forward to shoulder level, hold, switch sides."
     thresholds = _COMMON + _ARM
-    faults = _LEG_FAULTS + (Fault("arm_too_low", "Reach your arm forward to shoulder height", 3, "the opposite arm is not raised"),)
+    faults = _LEG_FAULTS + (
+        Fault("same_side_arm", "Lift the opposite arm", 3, "the arm on the side of the lifted leg is raised",
+              aliases=("wrong_limb_pairing", "hold_wrong_limb_pairing", "ipsilateral")),
+        Fault("arm_too_low", "Reach your arm forward to shoulder height", 4, "the opposite arm is not raised"),
+    )
     check_arm = True
 
 

@@ -14,12 +14,15 @@ from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, T
 _JOINTS = ("shoulder", "elbow", "hip", "knee", "ankle")
 
 _THRESHOLDS = common_thresholds() + (
-    Threshold("drop_deg", "deg", 10.0, 3.0, 40.0,
-              "hips this far below the straight shoulder-ankle line = hips dropping"),
+    Threshold("hip_neutral_deg", "deg", 0.0, -15.0, 15.0,
+              "the hip bend MediaPipe reads for this person's straight side plank (limits are offsets from it; "
+              "calibration sets it)"),
+    Threshold("drop_deg", "deg", 6.5, 2.0, 40.0,
+              "hips this far below the straight line (from the neutral reading) = hips dropping", calibrated=6.0),
     Threshold("high_deg", "deg", 15.0, 3.0, 45.0,
-              "hips this far above the straight shoulder-ankle line = hips too high"),
-    Threshold("min_lift", "torso lengths", 0.12, 0.0, 0.8,
-              "hip height above the floor line (supporting elbow to ankle) needed to count as lifted"),
+              "hips this far above the straight line (from the neutral reading) = hips too high", calibrated=11.0),
+    Threshold("min_lift", "torso lengths", 0.08, 0.0, 0.8,
+              "lower hip closer than this to the floor line (supporting elbow to ankle) = resting on the floor"),
     Threshold("max_body_incline_deg", "deg", 45.0, 15.0, 70.0,
               "shoulder-ankle line steeper than this from horizontal = not in position"),
     Threshold("min_arm_drop_deg", "deg", 45.0, 20.0, 85.0,
@@ -31,8 +34,10 @@ _THRESHOLDS = common_thresholds() + (
 )
 
 _FAULTS = (
-    Fault("hips_dropping", "Lift your hips", 1, "hips sagging below the shoulder-ankle line"),
-    Fault("hips_too_high", "Lower your hips into a straight line", 2, "hips pushed above the shoulder-ankle line"),
+    Fault("hips_dropping", "Lift your hips", 1, "hips sagging below the shoulder-ankle line",
+          aliases=("hips_low", "sagging", "hips_sagging")),
+    Fault("hips_too_high", "Lower your hips into a straight line", 2, "hips pushed above the shoulder-ankle line",
+          aliases=("hips_high", "piked", "hips_piked")),
 )
 
 
@@ -48,8 +53,8 @@ class SidePlank(Rule):
     key_measures = (
         KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-ankle line (+ up, - down)", "deg",
                    (Limit("drop_deg", -1.0, "drop"), Limit("high_deg", 1.0, "too high")),
-                   line=("shoulder", "ankle"), joint="hip"),
-        KeyMeasure("hip_lift", "Hip lift off the floor", "torso lengths", (Limit("min_lift", 1.0, "min lift"),)),
+                   line=("shoulder", "ankle"), joint="hip", neutral="hip_neutral_deg"),
+        KeyMeasure("hip_lift", "Lower hip off the floor", "torso lengths", (Limit("min_lift", 1.0, "on the floor"),)),
     )
     only_side: str | None = None
 
@@ -71,13 +76,17 @@ class SidePlank(Rule):
         torso = dist(S, H) or 1.0
         stack = abs(float(body.j("left", "shoulder")[1] - body.j("right", "shoulder")[1])) / torso
         arm_drop = -elevation(body.j(down, "shoulder"), body.j(down, "elbow"))
-        lift = height_above_line(H, body.j(down, "elbow"), A) / torso
+        # the lower hip is the one that touches the floor when the hips come down
+        lift = height_above_line(body.j(down, "hip"), body.j(down, "elbow"), body.j(down, "ankle")) / torso
         knee = angle_at(body.j(down, "hip"), body.j(down, "knee"), body.j(down, "ankle"))
         m = {"hip_bend_deg": bend, "hip_lift": lift, "knee_angle_deg": knee, "body_incline_deg": incline(S, A), "arm_drop_deg": arm_drop, "shoulder_stack": stack}
 
         def out(reason: str, cue: str) -> Verdict:
             return self.verdict(NOT_IN_POSITION, side=down, measures=m, cue=cue, reason=reason)
 
+        oblique = self.too_oblique(body, th, "shoulder", "ankle", down, m)
+        if oblique is not None:
+            return oblique
         if self.only_side and down != self.only_side:
             return out(f"resting on the {down} side", f"Rest on your {self.only_side} forearm")
         if stack < th["min_shoulder_stack"]:
@@ -89,11 +98,12 @@ class SidePlank(Rule):
         if knee < th["min_knee_deg"]:
             return out("knees bent", "Straighten your legs")
         if lift < th["min_lift"]:
-            return out("hips on the floor", "Lift your hips into the side plank")
+            return out("hips on the floor", "Lift your hips off the floor into the side plank")
         faults = []
-        if bend < -th["drop_deg"]:
+        d = bend - th["hip_neutral_deg"]
+        if d < -th["drop_deg"]:
             faults.append("hips_dropping")
-        elif bend > th["high_deg"]:
+        elif d > th["high_deg"]:
             faults.append("hips_too_high")
         return self.verdict(GOOD, side=down, measures=m, faults=faults)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 import pose_rules
+from coach.engine import rep_text
 from coach.models import DEFAULT_VARIANT, ModelError, ensure_model
 from coach.profiles import list_profiles, load_named
 from coach.thresholds import ThresholdError
@@ -109,6 +110,8 @@ def summary_metrics(summary: dict, rule) -> None:
         cols[0].metric("Good-form hold", fmt_s(summary.get("good_hold_s")),
                        help=f"Target {summary.get('hold_target_s') or rule.hold_target_s:.0f} s")
         cols[1].metric("Longest good hold", fmt_s(summary.get("longest_hold_s")))
+        if summary.get("reps"):  # a hold that also counts lifts (glute bridge)
+            st.caption(f"Lifts: {rep_text(summary['reps'])} (good form: {rep_text(summary.get('good_reps'))})")
     else:
         reps, good = summary.get("reps") or {}, summary.get("good_reps") or {}
         cols[0].metric("Reps left / right", f"{reps.get('left', 0)} / {reps.get('right', 0)}")

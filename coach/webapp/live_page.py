@@ -20,6 +20,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import pose_rules
 from coach.analysis import to_json
+from coach.engine import rep_text
 from coach.live import LiveSession, LiveSnapshot
 from coach.models import ModelError
 from coach.thresholds import ThresholdError
@@ -91,7 +92,7 @@ def hud_html(s: LiveSnapshot) -> str:
     attrs = {
         "phase": s.phase, "status": s.status or "", "person": int(bool(s.person)),
         "hold-s": f"{s.hold_s:.2f}", "reps-left": (s.reps or {}).get("left", 0),
-        "reps-right": (s.reps or {}).get("right", 0), "cue": s.cue or "", "message": s.message or "",
+        "reps-right": (s.reps or {}).get("right", 0), "reps-total": sum((s.reps or {}).values()), "cue": s.cue or "", "message": s.message or "",
         "frames": s.frames, "dropped": s.frames_dropped, "t": "" if s.t is None else f"{s.t:.3f}",
         # wall-clock ms when the shown frame was processed (the browser test measures display latency)
         "processed-ms": "" if s.processed_at is None else f"{s.processed_at * 1000:.0f}",
@@ -128,12 +129,14 @@ def hud_html(s: LiveSnapshot) -> str:
                    f'<div style="background:{"#7CFC8A" if s.target_reached else "#fff"};height:22px;'
                    f'border-radius:11px;width:{100 * frac:.0f}%"></div></div>'
                    + (f'<div style="font-size:26px">{e(sides)}</div>' if sides else "")
-                   + ('<div style="font-size:30px;font-weight:700">Target reached!</div>' if s.target_reached else ""))
+                   + ('<div style="font-size:30px;font-weight:700">Target reached!</div>' if s.target_reached else "")
+                   + (f'<div style="font-size:30px">Lifts {e(rep_text(s.reps))}</div>' if s.rep_target and s.reps else ""))
         else:
             reps = s.reps or {}
             tgt = f'<span style="font-size:36px"> / {s.rep_target}</span>' if s.rep_target else ""
+            rows = [("", "both")] if set(reps) == {"both"} else [("Left", "left"), ("Right", "right")]
             big = "".join(f'<div style="font-size:64px;font-weight:800;line-height:1.1">{label} {reps.get(k, 0)}{tgt}</div>'
-                          for label, k in (("Left", "left"), ("Right", "right")))
+                          for label, k in rows)
     cue = ""
     if s.phase == "coaching" and s.cue:
         cue = f'<div style="font-size:48px;font-weight:800;margin-top:12px;line-height:1.1">{e(s.cue)}</div>'

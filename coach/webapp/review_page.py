@@ -169,7 +169,7 @@ def show_review(rv: dict) -> None:
         st.markdown("**Faults:** none")
     if report["reps"]:
         st.markdown("**Reps**")
-        st.dataframe([{"side": r["side"], "from (s)": r["start"], "to (s)": r["end"], "held at top (s)": r["top_s"],
+        st.dataframe([{"side": ", ".join(f"{r[k]} {k}" for k in ("leg", "arm") if r.get(k)) or r["side"], "from (s)": r["start"], "to (s)": r["end"], "held at top (s)": r["top_s"],
                        "good form": "yes" if r["good"] else ", ".join(r["faults"])} for r in report["reps"]],
                      hide_index=True, width="stretch")
 

@@ -11,6 +11,7 @@ import streamlit as st
 import pose_rules
 from coach.analysis import to_json
 from coach.charts import timeline_chart
+from coach.engine import rep_text
 from coach.pose import PoseTrack, TrackError
 from coach.profiles import list_profiles, load_named, profiles_dir, save_named
 from coach.review import reevaluate
@@ -192,12 +193,13 @@ def _comparison(a: dict, b: dict, rule, changed: dict) -> None:
         cols[1].metric("Longest hold", fmt_s(sb["longest_hold_s"]),
                        delta=f"{sb['longest_hold_s'] - sa['longest_hold_s']:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
     else:
-        ra, rb = sa["reps"] or {}, sb["reps"] or {}
-        cols[0].metric("Reps left / right", f"{rb.get('left', 0)} / {rb.get('right', 0)}",
-                       delta=f"defaults {ra.get('left', 0)} / {ra.get('right', 0)}", delta_color="off", delta_arrow="off")
-        ga, gb = sa["good_reps"] or {}, sb["good_reps"] or {}
-        cols[1].metric("Good-form reps", f"{gb.get('left', 0)} / {gb.get('right', 0)}",
-                       delta=f"defaults {ga.get('left', 0)} / {ga.get('right', 0)}", delta_color="off", delta_arrow="off")
+        def lr(r):
+            r = r or {}
+            return rep_text(r) if set(r) == {"both"} else f"{r.get('left', 0)} / {r.get('right', 0)}"
+        label = "Reps" if rule.rep_sides == ("both",) else "Reps left / right"
+        cols[0].metric(label, lr(sb["reps"]), delta=f"defaults {lr(sa['reps'])}", delta_color="off", delta_arrow="off")
+        cols[1].metric("Good-form reps", lr(sb["good_reps"]), delta=f"defaults {lr(sa['good_reps'])}",
+                       delta_color="off", delta_arrow="off")
     fa, fb = sum((sa["fault_time_s"] or {}).values()), sum((sb["fault_time_s"] or {}).values())
     cols[2].metric("Fault time", fmt_s(fb), delta=f"{fb - fa:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
 
