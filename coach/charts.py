@@ -5,6 +5,8 @@ Altair); :func:`timeline_chart` draws them:
 
 * one panel per key measure of the rule (``rule.key_measures``): the measure
   over time, each limit as a horizontal line at ``limit.sign * threshold``
+  (from the measure's neutral reading for relative limits, e.g. the plank's
+  sag and pike limits around ``hip_neutral_deg``)
   with its label, the fault intervals shaded (a colour per fault; the legend
   gives the cue), and the time not in position / not seen shaded grey;
 * below, the cumulative good-form hold time (hold exercises; one line per side
@@ -122,7 +124,7 @@ def chart_data(report: dict, rule=None, *, max_points: int = MAX_POINTS) -> dict
         "measures": {t, measure, value, segment}         key measures over time
                     (frames without a value skipped; a new segment starts after
                     a gap, so lines are not drawn across it)
-        "limits":   {measure, label, threshold, value}   value = sign * threshold
+        "limits":   {measure, label, threshold, value}   value = [neutral +] sign * threshold
         "faults":   {fault, cue, start, end}             report["faults"]
         "status":   {t0, t1, status, label}              not_in_position / cant_see intervals
         "hold":     {t, hold_s, side}                    hold exercises (side "both", or
@@ -160,11 +162,13 @@ def chart_data(report: dict, rule=None, *, max_points: int = MAX_POINTS) -> dict
     limits: list[dict] = []
     for km in rule.key_measures:
         for lim in km.limits:
-            v = _num(th.get(lim.threshold))
+            if _num(th.get(lim.threshold)) is None:
+                continue
+            v = _num(km.limit_value(lim, th))
             if v is None:
                 continue
             limits.append({"measure": km.name, "label": lim.label or lim.threshold,
-                           "threshold": lim.threshold, "value": _r(lim.sign * v, 4)})
+                           "threshold": lim.threshold, "value": _r(v, 4)})
 
     faults = [{"fault": f["fault"], "cue": f.get("cue") or f["fault"], "start": f["start"], "end": f["end"]}
               for f in report.get("faults") or []]

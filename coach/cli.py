@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+CAL_MIN_SECONDS = 2.0
 DEFAULT_SAMPLE = SAMPLES / "bird_dog.track.npz"
 
 
@@ -191,6 +192,74 @@ def cmd_exercises(args) -> int:
     return 0
 
 
+def _still_suffixes() -> tuple[str, ...]:
+    from .video import STILL_SUFFIXES
+
+    return STILL_SUFFIXES
+
+
+def cmd_calibrate(args) -> int:
+    import pose_rules
+    from .calibration import calibrate, calibratable
+    from .pose import PoseTrack
+
+    src = Path(args.input)
+    if src.suffix.lower() != ".npz" and not src.is_file():
+        raise CliError(f"{src}: no such file")
+    track = PoseTrack.load(src) if src.suffix.lower() == ".npz" else None
+    exercise = args.exercise or (track.meta.get("exercise") if track is not None else None)
+    if not exercise:
+        raise CliError("--exercise is required (see `coach exercises`)")
+    rule = pose_rules.get_rule(exercise)
+    if not calibratable(rule):
+        raise CliError(f"{rule.name} has no measure to calibrate")
+    if args.start is not None and args.end is not None and args.end <= args.start:
+        raise CliError(f"--to ({args.end}) must be after --from ({args.start})")
+    base = {}
+    if args.save:
+        from .profiles import profile_path
+        from .thresholds import load_profile
+
+        if profile_path(args.save).is_file():
+            base = load_profile(profile_path(args.save)).get(rule.name, {})
+    if track is not None:
+        frames, single = list(track), len(track) == 1
+    elif src.suffix.lower() in _still_suffixes():
+        from .evaluate import still_track
+        from .models import ensure_model
+
+        model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
+        frames, single = list(still_track(src, model)), True
+    else:
+        info, poses, _ = _video_source(src, args)
+        frames = []
+        with _progress(info.frame_count, "reading poses", not args.quiet) as bar:
+            for _, f in poses:
+                frames.append(f)
+                bar.update(1)
+        single = False
+    cal = calibrate(frames, rule, base, start=args.start, end=args.end, source=str(src),
+                    min_seconds=0.0 if single else CAL_MIN_SECONDS)
+    print(f"{rule.title}: calibrated on {src.name}"
+          + (f" {cal.start:.1f}-{cal.end:.1f} s" if cal.start is not None and not single else ""))
+    print(cal.describe(rule))
+    if args.json:
+        _write_json(cal.to_dict(), args.json)
+    if args.save:
+        from datetime import date
+
+        from .profiles import save_named
+
+        record = dict(cal.to_dict(), date=date.today().isoformat())
+        record.pop("values", None)
+        path = save_named(args.save, rule.name, cal.values, calibration=record, merge=True)
+        print(f"saved in profile '{args.save.strip()}' ({path}); use it with "
+              f"`coach analyze CLIP -e {rule.name} --thresholds \"{args.save.strip()}\"` or pick it in the app")
+    else:
+        print("not saved: add --save NAME to keep it as a threshold profile")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from .evaluate import TrackCache, evaluate_items, format_results
     from .labels import load_labels
@@ -265,6 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="machine-readable listing")
     e.set_defaults(func=cmd_exercises)
 
+    c = sub.add_parser("calibrate", help="measure your best form and centre the limits on it")
+    c.add_argument("input", help="video, photo or landmark track (.npz) of you holding your best form")
+    c.add_argument("-e", "--exercise", help="exercise name (see `coach exercises`)")
+    c.add_argument("--from", dest="start", type=float, metavar="T0", help="start of the good-form segment (s)")
+    c.add_argument("--to", dest="end", type=float, metavar="T1", help="end of the good-form segment (s)")
+    c.add_argument("--save", metavar="NAME", help="save into the threshold profile NAME (created or updated)")
+    c.add_argument("--json", metavar="FILE", help="write the calibration as JSON ('-' for stdout)")
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    model_opts(c)
+    c.set_defaults(func=cmd_calibrate)
+
     v = sub.add_parser("evaluate", help="measure the coach against labelled clips, photos and tracks")
     v.add_argument("labels", help="labels file (JSON; the format of ../shared/clips/dev_labels.json)")
     v.add_argument("--json", metavar="FILE", help="write the results as JSON ('-' for stdout)")
@@ -290,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     from .models import ModelError
     from .pose import TrackError
     from .thresholds import ThresholdError
+    from .calibration import CalibrationError
     from .labels import LabelError
     from .video import VideoError
 
@@ -297,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", DeprecationWarning)
     try:
         return args.func(args)
-    except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise, LabelError) as e:
+    except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise, LabelError,
+            CalibrationError) as e:
         _err(str(e).splitlines()[0] if str(e) else type(e).__name__)
         return 2
     except KeyboardInterrupt:

@@ -282,6 +282,7 @@ class EngineState:
     rep_completed: Rep | None
     time_in_position_s: float
     side: str | None
+    moving: bool  # between positions in a rep (faults are not cued meanwhile)
     fault_onsets: Mapping[str, float] = field(default_factory=dict)  # when each shown fault began
 
 
@@ -363,6 +364,6 @@ class Engine:
             reps=dict(self.reps.counts) if self.reps else {}, good_reps=dict(self.reps.good_counts) if self.reps else {},
             rep_target=int(self.th["rep_target"]) if self.reps else None,
             rep_in_progress=bool(self.reps and self.reps.current is not None),
-            rep_completed=done, time_in_position_s=self.time_in_position, side=v.side,
+            rep_completed=done, time_in_position_s=self.time_in_position, side=v.side, moving=moving,
             fault_onsets={k: self.cues.onset(k) for k in faults},
         )

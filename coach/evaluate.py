@@ -20,6 +20,9 @@ after a rule change takes seconds) and runs through the same engine as
 * **confusion table** per exercise (label class x verdict class, frames).
 
 AI-generated items (``synthetic``) are listed but left out of the pooled numbers.
+Items with a ``calibration`` are judged with the person's calibration from
+another labelled file (as ``coach calibrate`` would set it) and pooled
+separately ("plank (calibrated)").
 """
 from __future__ import annotations
 
@@ -49,6 +52,8 @@ MAX_GAP_S = 0.5
 #: Default image size of landmark sequences that do not say (Keraal G3 videos).
 DEFAULT_SEQUENCE_SIZE = (960, 544)
 CACHE_VERSION = 1
+#: Pooled groups of items judged with the person's calibration carry this suffix.
+CALIBRATED = " (calibrated)"
 
 Log = Callable[[str], None]
 
@@ -95,6 +100,17 @@ class TrackCache:
             track.save(tmp)
             tmp.replace(self.folder / key)
         return track
+
+    def track_of(self, path: Path) -> PoseTrack:
+        """The track of any labelled file, by its suffix (calibration sources)."""
+        from .video import STILL_SUFFIXES
+
+        suffix = path.suffix.lower()
+        kind = ("tracks" if suffix == ".npz" else "landmark_sequences" if suffix == ".json"
+                else "stills" if suffix in STILL_SUFFIXES else "clips")
+        from .labels import parse_item
+
+        return self.track(parse_item(path.name, kind, {"exercise": "-"}, path.parent))
 
     def track(self, item: LabelItem) -> PoseTrack:
         if item.kind == "tracks":
@@ -319,7 +335,21 @@ def evaluate_items(items: list[LabelItem], cache: TrackCache,
             continue
         if item.exercise in pose_rules.RULES:
             rule = pose_rules.RULES[item.exercise]
-            results.append(score_positive(item, rule, track, profile.get(rule.name)))
+            overrides = dict(profile.get(rule.name) or {})
+            if item.calibration is not None:
+                from .calibration import CalibrationError, calibrate
+
+                try:
+                    source = cache.track_of(item.calibration["path"])
+                    cal = calibrate(source, rule, overrides, start=item.calibration["from"],
+                                    end=item.calibration["to"], min_seconds=0.0 if len(source) == 1 else 2.0)
+                except (CalibrationError, TrackError, OSError, ValueError) as e:
+                    errors.append({"item": item.key, "error": f"calibration refused: {str(e).splitlines()[0]}"})
+                    continue
+                overrides.update(cal.values)
+            res = score_positive(item, rule, track, overrides)
+            res["calibrated"] = item.calibration is not None
+            results.append(res)
             for name in item.negative_for or ():
                 if name in pose_rules.RULES and name != rule.name:
                     results += score_negative(item, [pose_rules.RULES[name]], track, profile)
@@ -337,8 +367,11 @@ def pool(results: list[dict]) -> dict:
     real = [r for r in results if not r.get("synthetic")]
     by_ex: dict[str, list[dict]] = defaultdict(list)
     for r in real:
-        by_ex[r["exercise"]].append(r)
-    out = {"all": _pool(real)}
+        by_ex[r["exercise"] + (CALIBRATED if r.get("calibrated") else "")].append(r)
+    out = {"all": _pool([r for r in real if not r.get("calibrated")])}
+    cal = [r for r in real if r.get("calibrated")]
+    if cal:
+        out["all" + CALIBRATED] = _pool(cal)
     for ex in sorted(by_ex):
         out[ex] = _pool(by_ex[ex])
     return out
@@ -401,6 +434,8 @@ def format_results(res: dict) -> str:
         name = r["item"] if len(r["item"]) <= 52 else "…" + r["item"][-51:]
         if r.get("synthetic"):
             name = (name[:40] + " [synthetic]") if len(name) > 40 else name + " [synthetic]"
+        if r.get("calibrated"):
+            name = (name[:39] + " [calibrated]") if len(name) > 39 else name + " [calibrated]"
         if r.get("negative"):
             if r["item"] in shown:
                 continue
@@ -429,7 +464,7 @@ def format_results(res: dict) -> str:
     lines.append("")
     lines.append("Pooled (real material only; synthetic items left out):")
     for ex, p in res["pooled"].items():
-        lines.append(f"  {ex:16} items {p['items']:3d}  agreement {_pct(p['agreement'])} of {p['scored_frames']} frames"
+        lines.append(f"  {ex:29} items {p['items']:3d}  agreement {_pct(p['agreement'])} of {p['scored_frames']} frames"
                      f"  in-position recall {_pct(p['in_position_recall'])}"
                      f"  false in-position {_pct(p['false_in_position_rate'])} of {p['out_of_position_frames']}"
                      + (f"  good hold ok {p['good_hold_ok']} (mean |err| {p['good_hold_mean_abs_error_s']:.2f} s)"
@@ -440,7 +475,7 @@ def format_results(res: dict) -> str:
                      + (f"  cue delay median {p['cue_delay_median_s']:.2f} s, max {p['cue_delay_max_s']:.2f} s"
                         f" ({p['fault_cues_given']} fault cues given)" if p["cue_delay_median_s"] is not None else ""))
     for ex, p in res["pooled"].items():
-        if ex == "all" or not p["confusion"]:
+        if ex.startswith("all") or not p["confusion"]:
             continue
         lines.append("")
         lines.append(f"Confusion, {ex} (frames; rows = label, columns = coach):")

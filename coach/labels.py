@@ -13,6 +13,9 @@ label::
       "tracks": {"tracks/plank_pike20.npz": ITEM, ...}        # our .npz tracks
     }
 
+A key may end in ``#anything`` to label the same file a second time (e.g. for
+another exercise, or judged with a calibration).
+
     ITEM = {
       "exercise": "plank",            # a rule name; anything else = a negative
       "position_intervals": [[t0, t1], ...] | null,
@@ -23,6 +26,8 @@ label::
       "negative_for": ["plank", ...],           # rules that must NOT see this as in position
       "synthetic": true,                        # AI-generated: smoke test only, not pooled
       "view": "three_quarter",                  # the coach may say it cannot judge the angles
+      "calibration": {"track": PATH, "from": t0, "to": t1},  # judge with the person's calibration
+                                                # from that file (a path as in the sections)
       "aspect": "16:9", "fps": 30, "image_size": [w, h], ... informational
     }
 
@@ -76,6 +81,7 @@ class LabelItem:
     synthetic: bool
     aspect: str | None
     three_quarter: bool
+    calibration: dict | None  # {"path": Path, "from": t0 | None, "to": t1 | None}
     raw: dict = field(repr=False, default_factory=dict)
 
     def in_interval(self, spans, t: float) -> bool:
@@ -173,13 +179,22 @@ def parse_item(key: str, kind: str, d, root: Path) -> LabelItem:
     if neg is not None and (not isinstance(neg, list) or not all(isinstance(n, str) for n in neg)):
         raise LabelError(f"{key}: negative_for must be a list of exercise names")
     notes = str(d.get("notes") or "")
+    cal = d.get("calibration")
+    calibration = None
+    if cal is not None:
+        if not isinstance(cal, dict) or not isinstance(cal.get("track"), str):
+            raise LabelError(f"{key}: calibration must be {{\"track\": PATH, \"from\": t0, \"to\": t1}}")
+        calibration = {"path": root / cal["track"].split("#")[0],
+                       "from": None if cal.get("from") is None else _num(cal["from"], "calibration.from", key),
+                       "to": None if cal.get("to") is None else _num(cal["to"], "calibration.to", key)}
     synthetic = bool(d.get("synthetic")) or notes.lstrip().upper().startswith("SYNTHETIC")
     return LabelItem(
-        key=key, path=(root / key), kind=kind, exercise=ex.strip(), position=position, form=tuple(spans),
+        key=key, path=(root / key.split("#")[0]), kind=kind, exercise=ex.strip(), position=position, form=tuple(spans),
         still_form=still_form, excluded=excluded, reps=_reps(d.get("reps"), key),
         good_hold_s=None if gh is None else _num(gh, "good_hold_s", key),
         negative_for=tuple(neg) if neg is not None else None, synthetic=synthetic,
         three_quarter=str(d.get("view") or "").replace("-", "_") in ("three_quarter", "oblique"),
+        calibration=calibration,
         aspect=d.get("aspect") if isinstance(d.get("aspect"), str) else None, raw=d)
 
 

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Mapping
 
-from .thresholds import ThresholdError, load_profile, save_profile
+from .thresholds import ThresholdError, load_profile, read_calibrations, save_profile
 
 
 def profiles_dir() -> Path:
@@ -83,19 +83,27 @@ def load_named(name_or_path: str | Path) -> dict[str, dict[str, float]]:
     return load_profile(find_profile(name_or_path))
 
 
-def save_named(name: str, exercise: str, values: Mapping[str, float]) -> Path:
+def save_named(name: str, exercise: str, values: Mapping[str, float], calibration: dict | None = None,
+               merge: bool = False) -> Path:
     """Save ``values`` for ``exercise`` under the profile ``name``. Other
-    exercises already in that profile are kept. Returns the file's path."""
+    exercises already in that profile are kept; with ``merge`` the
+    exercise's other saved values are kept too (calibration adds its values
+    to what a physio tuned). ``calibration``: a record of how the values were
+    measured (kept in the file's "calibration" object). Returns the path."""
     path = profile_path(name)
     profile: dict[str, Mapping[str, float]] = {}
+    records: dict[str, dict] = {}
     if path.is_file():
         try:
             profile = load_profile(path)
+            records = read_calibrations(path)
         except ThresholdError:
-            profile = {}  # a broken file is replaced by the new one
-    profile[exercise] = dict(values)
+            profile, records = {}, {}  # a broken file is replaced by the new one
+    profile[exercise] = {**(profile.get(exercise, {}) if merge else {}), **dict(values)}
+    if calibration is not None:
+        records[exercise] = calibration
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_profile(path, profile, name=name.strip())
+    save_profile(path, profile, name=name.strip(), calibration=records)
     return path
 
 

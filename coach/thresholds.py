@@ -12,7 +12,10 @@ Thresholds file (JSON)::
 
 Top-level keys are exercise names (see ``coach exercises``); each maps
 threshold names to numbers. Unknown exercises, unknown threshold names,
-non-numbers and values outside a threshold's range are errors.
+non-numbers and values outside a threshold's range are errors. An optional
+``"calibration"`` object records, per exercise, how ``coach calibrate`` (or
+the app) measured the values it set (source, time range, readings); it is
+information only and changes nothing by itself.
 """
 from __future__ import annotations
 
@@ -22,6 +25,10 @@ from pathlib import Path
 from typing import Mapping
 
 from pose_rules.base import Rule, Threshold
+
+
+#: Top-level key of a thresholds file holding calibration records.
+CALIBRATION_KEY = "calibration"
 
 
 class ThresholdError(ValueError):
@@ -91,6 +98,10 @@ def parse_profile(data) -> dict[str, dict[str, float]]:
             if not isinstance(value, str):
                 raise ThresholdError("'profile' must be a name (a string)")
             continue
+        if key == CALIBRATION_KEY:
+            if not isinstance(value, dict) or not all(k in RULES and isinstance(v, dict) for k, v in value.items()):
+                raise ThresholdError("'calibration' must map exercise names to objects")
+            continue
         if key not in RULES:
             raise ThresholdError(f"unknown exercise '{key}' in thresholds file (known: {', '.join(RULES)})")
         if not isinstance(value, dict):
@@ -114,8 +125,20 @@ def load_profile(path: str | Path) -> dict[str, dict[str, float]]:
         raise ThresholdError(f"{path}: {e}") from None
 
 
-def save_profile(path: str | Path, profile: Mapping[str, Mapping[str, float]], name: str | None = None) -> None:
-    """Write a thresholds file (validated first). Only non-default values are kept."""
+def read_calibrations(path: str | Path) -> dict[str, dict]:
+    """The calibration records of a thresholds file ({} when none or unreadable)."""
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    cal = doc.get(CALIBRATION_KEY) if isinstance(doc, dict) else None
+    return {k: v for k, v in cal.items() if isinstance(v, dict)} if isinstance(cal, dict) else {}
+
+
+def save_profile(path: str | Path, profile: Mapping[str, Mapping[str, float]], name: str | None = None,
+                 calibration: Mapping[str, dict] | None = None) -> None:
+    """Write a thresholds file (validated first). Only non-default values are
+    kept; ``calibration`` records (per exercise) are written as they are."""
     from pose_rules import RULES
 
     doc: dict = {"profile": name} if name else {}
@@ -126,6 +149,8 @@ def save_profile(path: str | Path, profile: Mapping[str, Mapping[str, float]], n
         changed = {k: v for k, v in resolved.items() if v != d[k]}
         if changed:
             doc[ex] = changed
+    if calibration:
+        doc[CALIBRATION_KEY] = {k: dict(v) for k, v in calibration.items() if k in RULES}
     tmp = Path(str(path) + ".tmp")
     tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
@@ -138,4 +163,4 @@ def describe(rule: Rule) -> list[dict]:
 
 
 __all__ = ["ThresholdError", "Threshold", "all_thresholds", "defaults", "resolve", "parse_profile",
-           "load_profile", "save_profile", "describe"]
+           "load_profile", "save_profile", "read_calibrations", "describe", "CALIBRATION_KEY"]

@@ -46,6 +46,7 @@ __all__ = [
     "iter_frames",
     "probe",
     "read_still",
+    "STILL_SUFFIXES",
     "rotate_upright",
 ]
 

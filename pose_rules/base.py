@@ -56,11 +56,14 @@ class Fault:
 
 @dataclass(frozen=True)
 class Limit:
-    """A threshold drawn as a line on a measure's chart: at ``sign * value``."""
+    """A threshold drawn as a line on a measure's chart: at ``sign * value``,
+    measured from the key measure's neutral reading when ``relative``."""
 
     threshold: str
     sign: float = 1.0
     label: str = ""
+    relative: bool = False
+    fault: str | None = None  # the fault beyond this limit
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,13 @@ class KeyMeasure:
     joint: str | None = None
     horizontal: bool = False
     #: The threshold holding the person's neutral reading of this measure: the
-    #: limits are offsets from it, and calibration sets it (None: not calibrated).
+    #: relative limits are offsets from it, and calibration sets it (None: not calibrated).
     neutral: str | None = None
+
+    def limit_value(self, lim: Limit, th: Mapping[str, float]) -> float:
+        """Where a limit lies on this measure's scale, for thresholds ``th``."""
+        base = th.get(self.neutral, 0.0) if (lim.relative and self.neutral) else 0.0
+        return base + lim.sign * th[lim.threshold]
 
 
 @dataclass(frozen=True)

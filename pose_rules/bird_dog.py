@@ -59,7 +59,7 @@ class _Quadruped(Rule):
     setup_joints = ("shoulder", "wrist", "hip", "knee")  # judged without the feet, which may leave the frame
     key_measures = (
         KeyMeasure("lifted_thigh_deg", "Lifted thigh above hip level (0 = level, -90 = hanging)", "deg",
-                   (Limit("leg_high_deg", 1.0, "too high"), Limit("leg_low_deg", -1.0, "too low"),
+                   (Limit("leg_high_deg", 1.0, "too high", relative=True, fault="leg_too_high"), Limit("leg_low_deg", -1.0, "too low", relative=True, fault="leg_too_low"),
                     Limit("rep_up_deg", 1.0, "rep up"), Limit("rep_down_deg", 1.0, "rep down")),
                    line=("hip", "knee"), joint="hip", horizontal=True, neutral="leg_level_deg"),
     )
@@ -123,8 +123,11 @@ class _Quadruped(Rule):
                         faults.append("same_side_arm")
                 if "lifted_arm_deg" in m and m["lifted_arm_deg"] < -th["arm_low_deg"] and "same_side_arm" not in faults:
                     faults.append("arm_too_low")
-            if self.check_knee and "lifted_knee_deg" in m and m["lifted_knee_deg"] > th["max_knee_deg"]:
-                faults.append("knee_straight")
+            if self.check_knee:
+                if "lifted_knee_deg" not in m:  # the knee angle is judged: never "good" without seeing it
+                    return self.cant_see(body.missing(lifted, ("knee", "ankle")) or [f"{lifted} ankle"], lifted)
+                if m["lifted_knee_deg"] > th["max_knee_deg"]:
+                    faults.append("knee_straight")
         return self.verdict(GOOD, side=lifted, measures=m, faults=faults, rep_value=t if len(legs) == 2 else None,
                             limbs=limbs)
 

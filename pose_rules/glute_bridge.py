@@ -63,7 +63,7 @@ class GluteBridge(Rule):
     view = "side"
     key_measures = (
         KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-knee line (+ up, - down)", "deg",
-                   (Limit("low_deg", -1.0, "too low"), Limit("arch_deg", 1.0, "over-arch")),
+                   (Limit("low_deg", -1.0, "too low", relative=True, fault="hips_too_low"), Limit("arch_deg", 1.0, "over-arch", relative=True, fault="over_arching")),
                    line=("shoulder", "knee"), joint="hip", neutral="hip_neutral_deg"),
         KeyMeasure("hip_lift", "Hip height above the floor line", "thigh lengths",
                    (Limit("min_lift", 1.0, "in position"), Limit("rep_up_lift", 1.0, "rep up"),

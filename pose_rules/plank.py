@@ -69,7 +69,7 @@ _KNEES = (
 
 def _hip_line(end: str) -> KeyMeasure:
     return KeyMeasure("hip_bend_deg", f"Hip bend out of the shoulder-{end} line (+ up, - down)", "deg",
-                      (Limit("sag_deg", -1.0, "sag"), Limit("pike_deg", 1.0, "pike")),
+                      (Limit("sag_deg", -1.0, "sag", relative=True, fault="hips_sagging"), Limit("pike_deg", 1.0, "pike", relative=True, fault="hips_piked")),
                       line=("shoulder", end), joint="hip", neutral="hip_neutral_deg")
 
 

@@ -52,7 +52,7 @@ class SidePlank(Rule):
     view = "front"
     key_measures = (
         KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-ankle line (+ up, - down)", "deg",
-                   (Limit("drop_deg", -1.0, "drop"), Limit("high_deg", 1.0, "too high")),
+                   (Limit("drop_deg", -1.0, "drop", relative=True, fault="hips_dropping"), Limit("high_deg", 1.0, "too high", relative=True, fault="hips_too_high")),
                    line=("shoulder", "ankle"), joint="hip", neutral="hip_neutral_deg"),
         KeyMeasure("hip_lift", "Lower hip off the floor", "torso lengths", (Limit("min_lift", 1.0, "on the floor"),)),
     )

@@ -465,12 +465,23 @@ def main() -> None:
 
     # ---------------------------------------------------------------- derived stills
     def derived_still(pts: np.ndarray, src: PoseFrame, name: str, exercise: str, form: str, ak: str,
-                      source: str, how: str, negative_for=None, extra=()):
+                      source: str, how: str, negative_for=None, extra=(), calibrate_on: str | None = None):
+        """A derived still; with ``calibrate_on`` (the labels key of the same
+        person's correct form) it is labelled a second time, to be judged with
+        that calibration."""
         f = D.to_frame(src, pts, 0.0)
         key = save(PoseTrack.from_frames([f]), name, {"source": source, "aspect": ak, "derived": how})
         still_label(key, exercise, form, ak, source, "", negative_for=negative_for, derived=how)
         for ex2, form2 in extra:
             still_label(key, ex2, form2, ak, source, "", derived=how)
+        if calibrate_on and form != "not_in_position":
+            still_label(key, exercise, form, ak, source, "judged with the calibration on the correct form",
+                        derived=how)
+            LABELS[list(LABELS)[-1]]["calibration"] = {"track": calibrate_on.split("#")[0]}
+        return key
+
+    def still_key(photo: str, ak: str) -> str:
+        return "tracks/still_" + photo.replace("/", "_").replace(".jpg", "").lower() + "_" + ak.replace(":", "x") + ".npz"
 
     plank_bases = [("Plank/1.jpg", "forearm", "forearm_plank"), ("Push_Up_to_Side_Plank/0.jpg", "hands", "high_plank")]
     plank_deltas = [(-4, "good"), (4, "good"), (-16, "hips_sagging"), (-24, "hips_sagging"), (25, "hips_piked"),
@@ -489,7 +500,7 @@ def main() -> None:
                     continue
                 how = f"hips {'raised' if delta > 0 else 'lowered'} {abs(delta)} deg about the shoulder-ankle line (four-bar: {support} and toes fixed)"
                 derived_still(pts, f, f"plank_{tag}_bend{delta:+d}", "plank", form, ak, src, how,
-                              extra=[(strict, form)])
+                              extra=[(strict, form)], calibrate_on=still_key(photo, ak))
             p = D.to_pixels(f)
             tl = torso(p)
             derived_still(lowered(p, side, support, tl), f, f"plank_{tag}_lying", "plank", "not_in_position", ak, src,
@@ -508,10 +519,11 @@ def main() -> None:
                 derived_still(pts, f, f"plank_{tag}_shoulders_back{back}", "plank", "hips_piked", ak, src,
                               f"strong pike with the shoulders pushed back: upper arm turned {back} deg back about the "
                               f"{'elbow' if support == 'forearm' else 'wrist'}, hips rising (four-bar, toes fixed); "
-                              f"hip bend {bend_of(side)(pts):+.0f} deg", extra=[(strict, "hips_piked")])
+                              f"hip bend {bend_of(side)(pts):+.0f} deg", extra=[(strict, "hips_piked")],
+                              calibrate_on=still_key(photo, ak))
             kp = knee_plank_from(f, side, support)
             kf = D.to_frame(f, kp, 0.0)
-            derived_still(kp, f, f"kneeplank_{tag}_good", "knee_plank", "good", ak, src,
+            kp_key = derived_still(kp, f, f"kneeplank_{tag}_good", "knee_plank", "good", ak, src,
                           "toe plank turned about the support until the knees rest on the floor, shins raised",
                           negative_for=["plank", strict])
             # one knee down, the other leg straight (half a toe plank)
@@ -534,7 +546,8 @@ def main() -> None:
                     print("skip knee plank", photo, ak, delta, e)
                     continue
                 derived_still(pts, f, f"kneeplank_{tag}_bend{delta:+d}", "knee_plank", form, ak, src,
-                              f"knee plank, hips {'raised' if delta > 0 else 'lowered'} {abs(delta)} deg about the shoulder-knee line")
+                              f"knee plank, hips {'raised' if delta > 0 else 'lowered'} {abs(delta)} deg about the "
+                              "shoulder-knee line", calibrate_on=kp_key)
         print("plank variants", photo)
 
     for ak in ASPECTS:
@@ -552,7 +565,8 @@ def main() -> None:
                     f"(elbow and feet fixed)")
             if form == "not_in_position":
                 what += ": the lower hip reaches the floor (as in the real Side_Bridge/0.jpg), i.e. lying on the side"
-            derived_still(pts, f, f"sideplank_{tag}_bend{delta:+d}", "side_plank", form, ak, src, what)
+            derived_still(pts, f, f"sideplank_{tag}_bend{delta:+d}", "side_plank", form, ak, src, what,
+                          calibrate_on=still_key("Side_Bridge/1.jpg", ak))
     print("side plank variants")
 
     # (Butt_Lift_Bridge is shot from about 45 deg: variants of it would be "can't judge" throughout)
@@ -568,7 +582,8 @@ def main() -> None:
                     print("skip bridge", photo, ak, delta, e)
                     continue
                 derived_still(pts, f, f"bridge_{tag}_bend{delta:+d}", "glute_bridge", form, ak, src,
-                              f"hips {'raised' if delta > 0 else 'lowered'} {abs(delta)} deg about the shoulder-knee line (shoulders and feet fixed)")
+                              f"hips {'raised' if delta > 0 else 'lowered'} {abs(delta)} deg about the shoulder-knee "
+                              "line (shoulders and feet fixed)", calibrate_on=still_key(photo, ak))
     print("bridge variants")
 
     # ---------------------------------------------------------------- real clips
@@ -610,10 +625,15 @@ def main() -> None:
     # ---------------------------------------------------------------- derived clips
     noise = D.residuals(clip_tracks[("podsazeni_panve", "native")])
 
-    def clip_from(f: PoseFrame, poses, dur, name, exercise, ak, source, how, **fields):
+    def clip_from(f: PoseFrame, poses, dur, name, exercise, ak, source, how, calibrate=None, **fields):
+        """A clip made from a still; ``calibrate`` = (t0, t1) of its own correct
+        form: labelled a second time, judged with that calibration."""
         tr = D.jitter_track(f, poses, dur, FPS, noise, start=len(LABELS) * 37)
         key = save(tr, name, {"source": source, "aspect": ak, "derived": how})
         label(key, exercise, aspect=ak, source=source, derived=how, **fields)
+        if calibrate:
+            label(key, exercise, aspect=ak, source=source, derived=how, **fields,
+                  calibration={"track": key, "from": calibrate[0], "to": calibrate[1]})
 
     # plank held 30 s between lying on the floor before and after
     f = base[("Plank/1.jpg", "16:9")]
@@ -642,7 +662,8 @@ def main() -> None:
               "free_exercise_db/Push_Up_to_Side_Plank/0.jpg",
               "still + real noise; hips raised 30 deg 9-14 s, lowered 20 deg 22-27 s, 1 s ramps; labels: good within "
               "10 deg of the person's own line, a fault beyond 14 deg",
-              reps=None, **labels_from_delta(lambda t: D.ramp(t, keys), 34.0, 10, 14, "hips_sagging", "hips_piked"))
+              reps=None, calibrate=(0.0, 8.0),
+              **labels_from_delta(lambda t: D.ramp(t, keys), 34.0, 10, 14, "hips_sagging", "hips_piked"))
 
     # forearm plank held 20 s with three 0.3 s blips of +30 deg (never long enough for a cue) (1:1)
     f = base[("Plank/1.jpg", "1:1")]
@@ -680,7 +701,8 @@ def main() -> None:
     clip_from(f, side_at, 27.0, "clipd_sideplank_16x9", "side_plank", "16:9", "free_exercise_db/Side_Bridge/1.jpg",
               "still + real noise; hips dropped 9 deg 11-15 s; lowered to the floor (20 deg: the lower hip on the "
               "floor) 23-24 s, lying 24-27 s; labels: good within 3 deg, dropping beyond 7 deg, on the floor from 16 deg",
-              reps=None, **labels_from_delta(lambda t: D.ramp(t, side_keys), 27.0, 3, 7, "hips_dropping",
+              reps=None, calibrate=(0.0, 10.0),
+              **labels_from_delta(lambda t: D.ramp(t, side_keys), 27.0, 3, 7, "hips_dropping",
                                              "hips_too_high", floor=-16))
 
     # glute bridge: 5 lifts with 2 s at the top, then a 10 s hold (4:3)
@@ -708,7 +730,7 @@ def main() -> None:
               f"still + real noise; hips lowered {abs(down):.0f} deg to the floor and lifted 6 times (1 s up, 2 s top, "
               "1 s down; the last held 10 s); labels: good within 10 deg, hips too low beyond 14 deg, on the floor "
               "(not in position) beyond 26 deg",
-              reps={"total": 6, "left": None, "right": None},
+              reps={"total": 6, "left": None, "right": None}, calibrate=(tops[-1][0] + 1.0, tops[-1][1] - 1.0),
               **labels_from_delta(lambda t: D.ramp(t, keys), end, 10, 14, "hips_too_low", "over_arching", floor=-26))
 
     # brisk bird-dog: the real clip 3x and 4x faster
@@ -749,6 +771,10 @@ def main() -> None:
                 [10.5, 11.8, "leg_too_low", "thigh at -36 deg"], [12.9, 14.25, "good", ""]],
           reps={"total": 2, "left": 1, "right": 1}, good_hold_s=None, aspect="16:9", source="polybag/bird_dog.mp4",
           derived="the real clip with the lifted thigh turned about the hip to +28 deg (2.8-4.6 s) and -36 deg (10.4-11.9 s)")
+    label(key, "bird_dog", position_intervals=[[0.0, 14.25]],
+          form=LABELS[key]["form"], reps={"total": 2, "left": 1, "right": 1}, good_hold_s=None, aspect="16:9",
+          source="polybag/bird_dog.mp4", derived=LABELS[key]["derived"],
+          calibration={"track": "tracks/clip_bird_dog_16x9.npz", "from": 2.6, "to": 3.7})
 
     # bird-dog / hip extension stills at the top of each rep, all four aspects
     for ak in ("9:16", "16:9", "4:3", "1:1"):
@@ -762,16 +788,21 @@ def main() -> None:
             tag = f"birddog_{leg}_{ak.replace(':', 'x')}"
             src = "polybag/bird_dog.mp4"
             lo = [q["ankle"], q["heel"], q["foot_index"]]
-            for el, form in ((0.0, "good"), (-8.0, "good"), (25.0, "leg_too_high"), (-40.0, "leg_too_low")):
+            top = derived_still(p, fr, f"{tag}_top", "bird_dog", "good", ak, src,
+                                f"frame {fr.timestamp:.2f} s as recorded: the held top of a rep")
+            level = elevation(p[q["hip"]], p[q["knee"]])  # the person's own reading of "about level"
+            for dl, form in ((5.0, "good"), (-6.0, "good"), (25.0, "leg_too_high"), (-35.0, "leg_too_low")):
+                el = level + dl
                 pts = D.rotate_limb(p, q["hip"], q["knee"], lo, el)
-                derived_still(pts, fr, f"{tag}_thigh{el:+.0f}", "bird_dog", form, ak, src,
-                              f"frame {fr.timestamp:.2f} s, lifted thigh turned about the hip to {el:+.0f} deg")
+                derived_still(pts, fr, f"{tag}_thigh{dl:+.0f}", "bird_dog", form, ak, src,
+                              f"frame {fr.timestamp:.2f} s (thigh at {level:+.0f} deg, about level), lifted thigh "
+                              f"turned about the hip by {dl:+.0f} deg", calibrate_on=top)
                 # hip extension: the same with the knee bent to 90 deg (shin hanging down)
                 bent = D.set_joint_angle(pts, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], 90.0)
                 if bent[q["ankle"]][1] < bent[q["knee"]][1]:  # bent the wrong way: the other way round
                     bent = D.set_joint_angle(pts, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], -90.0)
-                derived_still(bent, fr, f"{tag}_thigh{el:+.0f}_knee90", "hip_extension", form, ak, src,
-                              f"frame {fr.timestamp:.2f} s, lifted thigh at {el:+.0f} deg, knee bent to 90 deg")
+                derived_still(bent, fr, f"{tag}_thigh{dl:+.0f}_knee90", "hip_extension", form, ak, src,
+                              f"frame {fr.timestamp:.2f} s, lifted thigh turned by {dl:+.0f} deg, knee bent to 90 deg")
             derived_still(p, fr, f"{tag}_straightknee", "hip_extension", "knee_straight", ak, src,
                           f"frame {fr.timestamp:.2f} s as recorded: a bird-dog leg, straight knee")
             if np.isfinite(fr.landmarks[arm["wrist"], :2]).all() and fr.landmarks[arm["wrist"], 3] >= 0.5:

@@ -68,23 +68,30 @@ def _lerp(a, b, f):
     return (a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f)
 
 
+FLOOR_Y = 560.0
+
+
 def plank(bend_deg: float = 0.0, support: str = "forearm", knees: bool = False, facing: str = "left",
           size=SIZE, t: float = 0.0, **kw) -> PoseFrame:
-    """Side-view plank, head to the left. ``bend_deg`` < 0 sags, > 0 pikes."""
-    S = (380.0, 400.0)
-    end = (900.0, 520.0) if knees else (1050.0, 500.0)
+    """Side-view plank, head to the left, on a floor at y = 560 px, with the
+    proportions MediaPipe reads on real planks (shoulder about half a torso
+    length above the floor, ankle a quarter on the toes). ``bend_deg`` < 0
+    sags, > 0 pikes."""
+    S = (380.0, 410.0) if support == "forearm" else (380.0, 330.0)
+    end = (900.0, FLOOR_Y - 15.0) if knees else (1050.0, 490.0)
     H = _bent_point(S, end, bend_deg, frac=0.45 if not knees else 0.6)
     if knees:
         K = end
-        A = (1100.0, 470.0)  # shins up off the floor behind the knees
+        A = (1080.0, 440.0)  # shins up off the floor behind the knees
     else:
         K = _lerp(H, end, 0.5)
         A = end
     if support == "forearm":
-        E, W = (390.0, 540.0), (520.0, 545.0)
+        E, W = (390.0, FLOOR_Y - 5.0), (520.0, FLOOR_Y - 2.0)
     else:
-        E, W = (385.0, 470.0), (390.0, 540.0)
-    pts = dict(shoulder=S, elbow=E, wrist=W, hip=H, knee=K, ankle=A)
+        E, W = (385.0, 445.0), (390.0, FLOOR_Y - 2.0)
+    pts = dict(shoulder=S, elbow=E, wrist=W, hip=H, knee=K, ankle=A,
+               heel=(A[0] + 10, A[1] + 15), foot_index=(A[0] + 25, FLOOR_Y) if not knees else (A[0] + 25, A[1] - 10))
     far = {k: (x + 6, y - 4) for k, (x, y) in pts.items()}
     vl, vr = (0.99, 0.8) if facing == "left" else (0.8, 0.99)
     return frame(pts, far, size, t, vis_left=vl, vis_right=vr, **kw)

@@ -12,6 +12,9 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+import pose_rules  # noqa: E402
+from coach.thresholds import defaults  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_MODEL = ROOT.parent / "shared" / "models" / "pose_landmarker_full.task"
 
@@ -185,7 +188,7 @@ def test_a_threshold_change_alters_the_result_and_reset_restores_it():
     assert fault_delta.startswith("+") and not fault_delta.startswith("+0.0"), fault_delta
     at.button(key="tune_reset").click().run()
     assert metric(at, "Reps left / right") == before
-    assert at.slider(key="tune__bird_dog__rep_min_top_s").value == 1.0
+    assert at.slider(key="tune__bird_dog__rep_min_top_s").value == defaults(pose_rules.RULES["bird_dog"])["rep_min_top_s"]
 
 
 def test_an_invalid_combination_is_one_line_not_a_traceback():
@@ -243,4 +246,4 @@ def test_a_broken_profile_file_gets_one_line_and_the_defaults_are_used():
     no_exceptions(at)
     errors = [e.value for e in at.error if "pose model" not in e.value]  # no model here without ../shared
     assert len(errors) == 1 and "unknown threshold 'sag_degrees'" in errors[0]
-    assert at.session_state["live_session"].thresholds["sag_deg"] == 12.0  # defaults in force
+    assert at.session_state["live_session"].thresholds == defaults(pose_rules.RULES["plank"])  # defaults in force

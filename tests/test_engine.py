@@ -161,18 +161,34 @@ def test_rep_hysteresis_ignores_jitter_around_the_threshold():
     values = [-90, -20, -35, -25, -40, -22, -50, -28, -90]  # never below -60 until the end
     done = []
     for v in values:
-        done.append(c.update(t, 0.1, v, "left", True, True))
+        done.append(c.update(t, 0.1, v, "left", True))
         t += 0.1
     assert c.counts == {"left": 1, "right": 0}
     assert sum(r is not None for r in done) == 1
 
 
 def test_leaving_position_cancels_a_rep():
-    c = RepCounter(up=-30, down=-60, min_top_s=0.0)
-    c.update(0.0, 0.1, -10, "left", True, True)
-    c.update(0.1, 0.1, None, None, False, True)  # stood up
-    c.update(0.2, 0.1, -90, "left", True, True)
+    c = RepCounter(up=-30, down=-60, min_top_s=0.0, cancel_after_s=0.3)
+    c.update(0.0, 0.1, -10, "left", True)
+    for i in range(4):  # 0.4 s out of position (stood up): the rep is cancelled
+        c.update(0.1 + i / 10, 0.1, None, None, True)
+    c.update(0.5, 0.1, -90, "left", True)
     assert c.counts["left"] == 0
+
+
+def test_a_glitch_shorter_than_the_grace_does_not_cancel_a_rep():
+    c = RepCounter(up=-30, down=-60, min_top_s=0.0, cancel_after_s=0.3)
+    c.update(0.0, 0.1, -10, "left", True)
+    c.update(0.1, 0.1, None, None, True)  # one frame without a value (a leg lost for a moment)
+    c.update(0.2, 0.1, -90, "left", True)
+    assert c.counts["left"] == 1
+
+
+def test_bilateral_reps_are_counted_whatever_side_the_verdict_names():
+    c = RepCounter(up=0.3, down=0.2, min_top_s=0.0, sides=("both",))
+    for i, v in enumerate([0.1, 0.4, 0.45, 0.1, 0.4, 0.1]):
+        c.update(i / 10, 0.1, v, "left" if i % 2 else None, True)
+    assert c.counts == {"both": 2}
 
 
 def test_rep_thresholds_must_be_ordered():

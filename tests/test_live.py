@@ -278,7 +278,8 @@ def test_hold_time_grows_only_while_the_plank_is_good(plank_run):
     assert at_time(snaps, 23.9).hold_s == pytest.approx(before_sag + 4.0, abs=0.3)
     assert at_time(snaps, 15.0).key_value == pytest.approx(-25.0, abs=0.5)
     holds = [sn.hold_s for sn in snaps]
-    assert holds == sorted(holds)
+    # grows only, except that the sag's first moments are taken back when its cue shows
+    assert all(b >= a - 0.55 for a, b in zip(holds, holds[1:]))
 
 
 def test_sagging_plank_cue_is_shown_and_spoken_within_the_gap_rules(plank_run):
@@ -358,8 +359,11 @@ def test_bird_dog_track_reps_are_announced():
     go = [u for u in said if u.kind == "start"]
     assert len(go) == 1 and go[0].t < core["reps"][0]["start"]  # set-up done before the first rep began
     reps = [u for u in said if u.kind == "rep"]
-    expected = [(f"{r['side'].capitalize()}, 1", r["end"]) for r in core["reps"]]
-    assert [(u.text, round(u.t, 3)) for u in reps] == expected == [("Right, 1", 5.0), ("Left, 1", 12.8)]
+    # each rep is named by its leg and, where the raised arm is seen, its arm
+    expected = [(", ".join(f"{r[k]} {k}" for k in ("leg", "arm") if r.get(k)).capitalize() + ", 1", r["end"])
+                for r in core["reps"]]
+    assert [(u.text, round(u.t, 3)) for u in reps] == expected
+    assert [u.text for u in reps] == ["Right leg, left arm, 1", "Left leg, 1"]  # the right arm is out of frame
     assert all(u.sound == "rep" for u in reps)
     sn = s.snapshot()
     assert sn.reps == {"left": 1, "right": 1} and sn.good_reps == core["summary"]["good_reps"]

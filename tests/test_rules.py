@@ -26,7 +26,7 @@ def test_plank_sagging_hips_told_from_piked(bend):
     assert v.measures["hip_bend_deg"] == pytest.approx(bend, abs=0.5)
 
 
-@pytest.mark.parametrize("bend", [20.0, 30.0])
+@pytest.mark.parametrize("bend", [25.0, 35.0, 60.0])
 def test_plank_piked_hips(bend):
     v = evaluate("plank", plank(bend))
     assert v.faults == ("hips_piked",)
@@ -209,7 +209,9 @@ def test_every_rule_declares_thresholds_and_faults():
         for t in rule.thresholds:
             assert t.min <= t.default <= t.max and t.unit and t.meaning
         assert rule.faults and all(f.cue for f in rule.faults)
-        assert (rule.hold_target_s is None) != (rule.rep_thresholds is None)
+        assert rule.hold_target_s is not None or rule.rep_thresholds is not None  # something is counted
+        for km in rule.key_measures:  # a calibrated measure names its neutral threshold
+            assert km.neutral is None or km.neutral in names, (name, km.neutral)
 
 
 def test_key_measures_are_declared_and_name_real_thresholds_and_measures():

@@ -9,8 +9,10 @@ from coach.thresholds import (ThresholdError, all_thresholds, defaults, load_pro
 
 def test_defaults_cover_rule_and_engine_parameters():
     d = defaults(pose_rules.get_rule("plank"))
-    assert d["sag_deg"] == 12 and d["hold_target_s"] == 60 and d["grace_s"] == 0.5 and d["cue_delay_s"] == 0.5
+    assert {"sag_deg", "pike_deg", "hip_neutral_deg", "hold_target_s", "grace_s", "cue_delay_s"} <= set(d)
     assert "rep_up_deg" in defaults(pose_rules.get_rule("bird_dog"))
+    bridge = defaults(pose_rules.get_rule("glute_bridge"))  # a hold that also counts lifts
+    assert {"hold_target_s", "rep_up_lift", "rep_target"} <= set(bridge)
 
 
 def test_every_threshold_is_declared_with_unit_range_and_meaning():
@@ -33,7 +35,8 @@ def test_resolve_rejects_bad_values(bad, msg):
 
 def test_profile_file_roundtrip(tmp_path):
     p = tmp_path / "physio.json"
-    save_profile(p, {"plank": {"sag_deg": 7, "pike_deg": 15}, "bird_dog": {}}, name="physio")
+    pike = defaults(pose_rules.get_rule("plank"))["pike_deg"]
+    save_profile(p, {"plank": {"sag_deg": 7, "pike_deg": pike}, "bird_dog": {}}, name="physio")
     doc = json.loads(p.read_text())
     assert doc == {"profile": "physio", "plank": {"sag_deg": 7.0}}  # only changed values kept
     assert load_profile(p) == {"plank": {"sag_deg": 7.0}}
