@@ -259,7 +259,7 @@ class LiveHudAnnotator:
     EngineState) so it can show the set-up and countdown phases too."""
 
     PHASE_TEXT = {"waiting": "Waiting for the camera", "setup": "Camera set-up", "countdown": "Get ready",
-                  "stopped": "Stopped"}
+                  "calibrating": "Calibrating: hold your best form", "stopped": "Stopped"}
 
     def __call__(self, image: np.ndarray, snap) -> np.ndarray:
         h, w = image.shape[:2]
@@ -271,7 +271,7 @@ class LiveHudAnnotator:
         if coaching:
             colour = STATUS_COLOUR.get(snap.status, GREY)
             label = STATUS_TEXT.get(snap.status, snap.status or "")
-        elif phase == "countdown":
+        elif phase in ("countdown", "calibrating"):
             colour, label = AMBER, self.PHASE_TEXT[phase]
         elif phase == "setup":
             from .camera_check import SETUP_OK_MESSAGE
@@ -324,8 +324,10 @@ class LiveHudAnnotator:
                 ss = size * 0.4
                 _text(image, sub, (margin, y + int(tht * 0.7) + 4), ss, WHITE, _thick(ss))
 
-        # centre: set-up instruction or countdown number
-        if phase == "setup" and snap.message:
+        # centre: set-up instruction, calibration instruction or countdown number
+        if phase == "calibrating" and snap.message:
+            _block(image, snap.message, h * 0.5, w * 0.9, 0.08 * h, WHITE)
+        elif phase == "setup" and snap.message:
             from .camera_check import SETUP_OK_MESSAGE
 
             ok = snap.message == SETUP_OK_MESSAGE

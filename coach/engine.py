@@ -338,11 +338,15 @@ class Engine:
 
         key = (v.side or "both") if self.rule.hold_per_side else "both"
         timer = self.timer(key)
+        # what the timer does agrees with what the user is told: it stops while
+        # a problem is shown, and a problem not (yet) shown costs nothing (a
+        # cue kept on screen for CUE_RELEASE_S after its problem ended does not
+        # stop it: the form is good again)
         if not visible:
             hold_state = "unseen"
         elif v.good:
             hold_state = "good"
-        else:  # what the timer does agrees with what the user is told
+        else:
             hold_state = "bad" if any(k in active for k in present) else "pending"
         timer.update(dt, hold_state)
         if visible:

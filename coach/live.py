@@ -10,11 +10,16 @@ pose inference itself runs outside it, so polling never waits for a frame.
 Phases::
 
     waiting --first frame--> setup --camera set up for setup_hold_s--> countdown
-            --countdown_s--> coaching --stop()--> stopped --reset()--> waiting
+            --countdown_s--> [calibrating --calibrate_s-->] coaching --stop()--> stopped
+            --reset()--> waiting
 
 * setup: :func:`coach.camera_check.check_setup` on the raw frame; its message
   is the instruction shown and spoken; nothing is judged or counted;
 * countdown: "3", "2", "1" at whole seconds, then "Go";
+* calibrating (when ``calibrate_s`` > 0): the person holds their best form;
+  :func:`coach.calibration.calibrate` turns those frames into their neutral
+  reading and limits, which the coaching then uses (:attr:`LiveSession.calibration`);
+  a refused calibration is said and shown, and the countdown starts again;
 * coaching: every frame goes through a :class:`coach.engine.Engine` and a
   :class:`coach.analysis.ReportBuilder`; cues are spoken through an
   :class:`coach.speech.Announcer`, with "Target reached" and each finished rep
@@ -51,8 +56,9 @@ from .thresholds import resolve
 
 log = logging.getLogger(__name__)
 
-WAITING, SETUP_PHASE, COUNTDOWN_PHASE, COACHING, STOPPED = "waiting", "setup", "countdown", "coaching", "stopped"
-PHASES = (WAITING, SETUP_PHASE, COUNTDOWN_PHASE, COACHING, STOPPED)
+WAITING, SETUP_PHASE, COUNTDOWN_PHASE, CALIBRATING, COACHING, STOPPED = (
+    "waiting", "setup", "countdown", "calibrating", "coaching", "stopped")
+PHASES = (WAITING, SETUP_PHASE, COUNTDOWN_PHASE, CALIBRATING, COACHING, STOPPED)
 
 #: The frame rate in the snapshot is measured over this much frame time.
 FPS_WINDOW_S = 2.0
@@ -66,8 +72,8 @@ class LiveSnapshot:
     """What the page shows, as of the latest frame (read-only)."""
 
     exercise: str
-    phase: str  # waiting | setup | countdown | coaching | stopped
-    message: str  # set-up instruction, countdown number ("3"), or ""
+    phase: str  # waiting | setup | countdown | calibrating | coaching | stopped
+    message: str  # set-up instruction, countdown number ("3"), calibration instruction, or ""
     person: bool  # a person detected in the latest frame
     status: str | None  # engine status while coaching (good / fault / not_in_position / cant_see)
     cue: str | None
@@ -90,6 +96,8 @@ class LiveSnapshot:
     process_ms: float  # mean processing time per frame over the last ~30 frames (diagnostics)
     processed_at: float | None = None  # wall-clock time the latest frame was done (diagnostics: display latency)
     error: str | None = None  # the pose estimator failed (could not start, or failed on the latest frame)
+    calibration: dict | None = None  # the calibration in force (Calibration.to_dict()), if any
+    calibration_error: str | None = None  # why the last calibration was refused
 
 
 def _finite(v) -> float | None:
@@ -121,16 +129,21 @@ class LiveSession:
     countdown_s: countdown after the camera is set up (0 = start at once).
     setup_hold_s: the set-up check must pass this long (frame time) before
         the countdown starts.
+    calibrate_s: hold the best form this long after the countdown to
+        calibrate the limits to the person (0 = no calibration step).
     """
 
     def __init__(self, estimator_factory: Callable[[], Any], exercise: str,
                  thresholds: Mapping[str, float] | None = None,
-                 countdown_s: float = 3.0, setup_hold_s: float = 1.0):
+                 countdown_s: float = 3.0, setup_hold_s: float = 1.0, calibrate_s: float = 0.0):
         rule = get_rule(exercise)
         overrides = dict(thresholds or {})
         th = resolve(rule, overrides)
         self._countdown_s = _check_seconds("countdown_s", countdown_s)
         self._setup_hold_s = _check_seconds("setup_hold_s", setup_hold_s)
+        self._calibrate_s = _check_seconds("calibrate_s", calibrate_s)
+        self._calibration = None  # coach.calibration.Calibration in force
+        self._calibration_error: str | None = None
         self._lock = threading.Lock()
         self._factory = estimator_factory
         self._estimator: Any = None
@@ -176,6 +189,8 @@ class LiveSession:
         self._countdown_start: float | None = None
         self._countdown_said: int | None = None
         self._targets_said: set[str] = set()
+        self._cal_frames: list[PoseFrame] = []
+        self._cal_start: float | None = None
 
     def _start_countdown(self, t: float) -> None:
         self._phase = COUNTDOWN_PHASE
@@ -183,9 +198,36 @@ class LiveSession:
         self._countdown_said = None
         self._message = ""
 
+    def _start_calibrating(self, t: float) -> None:
+        self._phase = CALIBRATING
+        self._cal_frames = []
+        self._cal_start = t
+        self._message = f"Hold your best {self._rule.title.lower()}"
+        self._announcer.event(t, self._message, START, "go")
+
+    def _finish_calibrating(self, t: float) -> None:
+        from .calibration import CalibrationError, calibrate
+
+        try:
+            cal = calibrate(self._cal_frames, self._rule, self._overrides, source="live camera",
+                            min_seconds=max(0.5, 0.6 * self._calibrate_s))
+        except CalibrationError as e:
+            self._calibration_error = str(e)
+            self._announcer.event(t, "Calibration did not work. Try again", SETUP, "tick")
+            self._start_countdown(t)
+            return
+        self._calibration, self._calibration_error = cal, None
+        self._th = resolve(self._rule, self._in_force())
+        self._make_annotators()
+        self._start_coaching(t)
+
+    def _in_force(self) -> dict:
+        """The overrides in force: the configured ones plus the calibration."""
+        return {**self._overrides, **(self._calibration.values if self._calibration is not None else {})}
+
     def _start_coaching(self, t: float) -> None:
         self._phase = COACHING
-        self._engine = Engine(self._rule, self._overrides)
+        self._engine = Engine(self._rule, self._in_force())
         self._report = ReportBuilder(self._rule, self._engine.th, timeline=False)
         self._message = ""
         self._announcer.event(t, "Go", START, "go")
@@ -225,13 +267,23 @@ class LiveSession:
         if self._phase == COUNTDOWN_PHASE:
             remaining = self._countdown_s - (t - self._countdown_start)
             if remaining <= _EPS:
-                self._start_coaching(t)
+                if self._calibrate_s > 0 and self._calibration is None:
+                    self._start_calibrating(t)
+                else:
+                    self._start_coaching(t)
             else:
                 n = math.ceil(remaining - _EPS)
                 if n != self._countdown_said:
                     self._countdown_said = n
                     self._announcer.event(t, str(n), COUNTDOWN, "tick")
                 self._message = str(n)
+
+        if self._phase == CALIBRATING:
+            self._cal_frames.append(frame)
+            left = self._calibrate_s - (t - self._cal_start)
+            self._message = f"Hold your best {self._rule.title.lower()}: {max(0, math.ceil(left - _EPS))}"
+            if left <= _EPS:
+                self._finish_calibrating(t)
 
         if self._phase != COACHING:
             return None, raw_status
@@ -279,12 +331,14 @@ class LiveSession:
             frames_dropped=self._dropped, fps=fps,
             process_ms=1000.0 * sum(proc) / len(proc) if proc else 0.0,
             error=self._error, processed_at=self._processed_at,
+            calibration=self._calibration.to_dict() if self._calibration is not None else None,
+            calibration_error=self._calibration_error,
         )
 
     def _summary_locked(self) -> dict:
         note = None
         if self._engine is None:
-            engine = Engine(self._rule, self._overrides)
+            engine = Engine(self._rule, self._in_force())
             builder = ReportBuilder(self._rule, engine.th, timeline=False)
             note = "coaching never started (the camera set-up or the countdown was not finished)"
         else:
@@ -410,8 +464,14 @@ class LiveSession:
         with self._lock:
             return self._announcer.since(last_id)
 
+    @property
+    def calibration(self):
+        """The :class:`coach.calibration.Calibration` in force, or None."""
+        with self._lock:
+            return self._calibration
+
     def configure(self, exercise: str | None = None, thresholds: Mapping[str, float] | None = None,
-                  countdown_s: float | None = None) -> None:
+                  countdown_s: float | None = None, calibrate_s: float | None = None) -> None:
         """Change the exercise, the threshold overrides (replacing the previous
         ones; a new exercise without ``thresholds`` starts from its defaults)
         or the countdown. A changed exercise or thresholds starts over at set-up
@@ -428,9 +488,12 @@ class LiveSession:
                 overrides = self._overrides
             th = resolve(rule, overrides)
             cd = _check_seconds("countdown_s", countdown_s) if countdown_s is not None else self._countdown_s
-            changed = rule is not self._rule or th != self._th
+            cs = _check_seconds("calibrate_s", calibrate_s) if calibrate_s is not None else self._calibrate_s
+            changed = rule is not self._rule or th != self._th or cs != self._calibrate_s
             self._rule, self._overrides, self._th, self._countdown_s = rule, overrides, th, cd
+            self._calibrate_s = cs
             if changed:
+                self._calibration, self._calibration_error = None, None
                 self._make_annotators()
                 if self._phase in (SETUP_PHASE, COUNTDOWN_PHASE, COACHING):
                     self._restart_run(SETUP_PHASE)

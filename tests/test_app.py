@@ -70,8 +70,13 @@ def test_live_page_widgets():
     no_exceptions(at)
     labels = [s.label for s in at.selectbox]
     assert labels[:1] == ["Exercise"] and "Thresholds" in labels and "Countdown" in labels
-    assert [t.label for t in at.toggle] == ["Speak cues"]
+    assert [t.label for t in at.toggle] == ["Speak cues", "Calibrate first"]
     assert at.toggle[0].value is True  # spoken cues on by default, switch = mute
+    # calibration is offered and off by default; switching it on configures the session
+    assert at.toggle(key="live_calibrate").value is False
+    at.toggle(key="live_calibrate").set_value(True).run()
+    no_exceptions(at)
+    assert at.session_state["live_session"]._calibrate_s > 0
     # AppTest has no browser: the page says how to get the camera instead of failing
     assert any("needs the app open in a browser" in i.value for i in at.info)
     # side plank: the side can be chosen
@@ -165,7 +170,7 @@ def test_tune_sliders_come_from_the_threshold_declarations():
 
     at = tune_on_sample("bird_dog")
     decl = describe(pose_rules.RULES["bird_dog"])
-    sliders = {s.label: s for s in at.slider}
+    sliders = {s.label: s for s in at.slider if (s.key or "").startswith("tune__")}
     assert set(sliders) == {f"{t['name']} ({t['unit']})" for t in decl}
     for t in decl:
         s = sliders[f"{t['name']} ({t['unit']})"]
@@ -234,6 +239,28 @@ def test_save_a_profile_then_use_it_in_the_cli_and_the_live_page(tmp_path, capsy
     at2.selectbox(key="tune_start").set_value("Physio May").run()
     assert at2.slider(key="tune__bird_dog__rep_min_top_s").value == 5.0
     assert metric(at2, "Reps left / right") == "0 / 0"
+
+
+def test_calibrate_from_a_segment_sets_the_neutral_and_saves_it_with_the_profile():
+    at = tune_on_sample("bird_dog")
+    level = at.slider(key="tune__bird_dog__leg_level_deg").value
+    at.slider(key="tune_cal_span").set_value((2.6, 3.7)).run()  # the held top of the first rep
+    at.button(key="tune_calibrate").click().run()
+    no_exceptions(at)
+    assert any("your best form reads" in s.value for s in at.success)
+    assert at.slider(key="tune__bird_dog__leg_level_deg").value != level
+    at.text_input(key="tune_profile_name").input("Calibrated Tom").run()
+    at.button(key="tune_save").click().run()
+    doc = json.loads((Path(os.environ["COACH_PROFILE_DIR"]) / "calibrated-tom.json").read_text())
+    assert "leg_level_deg" in doc["bird_dog"] and doc["calibration"]["bird_dog"]["from"] == pytest.approx(2.6, abs=0.05)
+
+    # a segment without the position is refused in one line, the sliders stay
+    at.slider(key="tune_cal_span").set_value((0.0, 1.5)).run()
+    before = at.slider(key="tune__bird_dog__leg_level_deg").value
+    at.button(key="tune_calibrate").click().run()
+    no_exceptions(at)
+    assert len(at.error) == 1 and at.error[0].value.startswith("Calibration refused")
+    assert at.slider(key="tune__bird_dog__leg_level_deg").value == before
 
 
 def test_a_broken_profile_file_gets_one_line_and_the_defaults_are_used():

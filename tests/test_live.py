@@ -14,7 +14,7 @@ from coach.landmarks import Landmark as L
 from coach.live import LiveSession, LiveSnapshot
 from coach.pose import PoseFrame, PoseTrack
 from coach.speech import Announcer, Utterance
-from coach.thresholds import ThresholdError
+from coach.thresholds import ThresholdError, resolve
 from synth import SIZE, bridge, frame, hide, plank, quadruped, side_plank
 
 FPS = 30.0
@@ -513,3 +513,52 @@ def test_guide_and_hud_annotators():
                      replace(base, phase="stopped")):
             out = hud(np.zeros(shape, np.uint8), snap)
             assert out.shape == shape and out.any()
+
+
+# --- calibration step ------------------------------------------------------------------------------
+
+def test_calibration_step_centres_the_limits_on_the_person():
+    # this person's straight plank reads -8 deg (inside the wide defaults); +12 is a pike for them
+    def story(t):
+        return plank(-8, t=t) if t < 12.0 else plank(12, t=t)
+
+    s = LiveSession(factory_for(story), "plank", countdown_s=1, setup_hold_s=0, calibrate_s=3)
+    phases = []
+    for t in times(16.0):
+        s.process(IMG, t)
+        phases.append(s.snapshot().phase)
+    assert "calibrating" in phases and phases[-1] == "coaching"
+    cal = s.calibration
+    assert cal is not None and cal.values["hip_neutral_deg"] == pytest.approx(-8.0, abs=0.5)
+    assert s.thresholds["hip_neutral_deg"] == cal.values["hip_neutral_deg"]
+    assert s.snapshot().calibration["values"] == cal.values
+    assert s.snapshot().status == "fault" and s.snapshot().cue == "Lower your hips"
+    said = [u.text for u in s.utterances_since(0)]
+    assert "Hold your best plank (forearms or hands)" in said
+    # the defaults alone would have called +12 good for this person
+    assert pose_rules.evaluate("plank", plank(12)).status == "good"
+
+
+def test_a_refused_calibration_is_said_and_tried_again():
+    def story(t):
+        return plank(-20, t=t) if t < 6.0 else plank(0, t=t)  # sagging at first: not a best form
+
+    s = LiveSession(factory_for(story), "plank", countdown_s=0.5, setup_hold_s=0, calibrate_s=2)
+    errors = set()
+    for t in times(12.0):
+        s.process(IMG, t)
+        if s.snapshot().calibration_error:
+            errors.add(s.snapshot().calibration_error)
+    assert any("does not look like your best plank" in e for e in errors)
+    assert "Calibration did not work. Try again" in [u.text for u in s.utterances_since(0)]
+    assert s.calibration is not None and s.snapshot().phase == "coaching"
+
+
+def test_changing_the_calibration_setting_clears_the_calibration():
+    s = LiveSession(factory_for(lambda t: plank(0, t=t)), "plank", countdown_s=0, setup_hold_s=0, calibrate_s=2)
+    for t in times(4.0):
+        s.process(IMG, t)
+    assert s.calibration is not None
+    s.configure(calibrate_s=0)
+    assert s.calibration is None and "hip_neutral_deg" not in (s._overrides or {})
+    assert s.thresholds == resolve(rule("plank"), {})

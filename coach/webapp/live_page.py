@@ -38,7 +38,8 @@ STATUS_STYLE = {  # background, text
 }
 
 
-def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown: float) -> LiveSession:
+def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown: float,
+                  calibrate_s: float = 0.0) -> LiveSession:
     """A live session; without a model it still runs the page, and the camera
     stream reports the missing model instead of judging."""
 
@@ -48,7 +49,7 @@ def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown
         from coach.estimator import PoseEstimator  # the only mediapipe user
 
         return PoseEstimator(data)
-    return LiveSession(factory, exercise, thresholds, countdown_s=countdown)
+    return LiveSession(factory, exercise, thresholds, countdown_s=countdown, calibrate_s=calibrate_s)
 
 
 def _frames_callback(session: LiveSession):
@@ -106,11 +107,13 @@ def hud_html(s: LiveSnapshot) -> str:
         bg, head = "#e0a21a", "Camera check"
     elif s.phase == "countdown":
         bg, head = "#2d6cdf", "Get ready"
+    elif s.phase == "calibrating":
+        bg, head = "#2d6cdf", "Calibrating"
     else:
         bg, head = STATUS_STYLE.get(s.status or "cant_see", ("#777", s.status or ""))
 
     big = ""
-    if s.phase == "setup":
+    if s.phase in ("setup", "calibrating"):
         big = f'<div style="font-size:44px;font-weight:700;line-height:1.15">{e(s.message or "Hold still…")}</div>'
     elif s.phase == "countdown":
         big = f'<div style="font-size:120px;font-weight:800;line-height:1">{e(s.message)}</div>'
@@ -140,6 +143,8 @@ def hud_html(s: LiveSnapshot) -> str:
     cue = ""
     if s.phase == "coaching" and s.cue:
         cue = f'<div style="font-size:48px;font-weight:800;margin-top:12px;line-height:1.1">{e(s.cue)}</div>'
+    if s.calibration_error and s.phase in ("countdown", "calibrating"):
+        cue += f'<div style="font-size:22px;margin-top:10px">Calibration refused: {e(s.calibration_error)}</div>'
     if s.error:
         cue += f'<div style="font-size:20px;margin-top:10px">⚠ {e(s.error)}</div>'
     diag = (f"{s.fps:.0f} frames/s · {s.process_ms:.0f} ms per frame · {s.frames_dropped} skipped to keep up"
@@ -203,7 +208,7 @@ def _hud_fragment(session: LiveSession, muted: bool) -> None:
 
 def live_page() -> None:
     st.title("Live coach")
-    top = st.columns([2, 2, 1, 1])
+    top = st.columns([2, 2, 1, 1, 1])
     with top[0]:
         exercise = exercise_picker("live")
     rule = pose_rules.RULES[exercise]
@@ -214,19 +219,27 @@ def live_page() -> None:
     with top[3]:
         countdown = st.selectbox("Countdown", [0, 3, 5, 10], index=1, key="live_countdown",
                                  format_func=lambda v: f"{v} s" if v else "none")
+    with top[4]:
+        calibrate_first = st.toggle(
+            "Calibrate first", value=False, key="live_calibrate",
+            help=f"After the countdown, hold your best form for {CALIBRATE_S:.0f} s: the coach measures how the "
+                 "camera reads your body and centres the limits on it (MediaPipe reads a straight plank "
+                 "differently for different people and cameras).")
+    calibrate_s = CALIBRATE_S if calibrate_first else 0.0
     thresholds = profile.get(exercise, {})
     st.caption(f"{rule.description} **Camera:** {camera_hint(rule)}")
 
     session: LiveSession | None = st.session_state.get("live_session")
-    config = (exercise, json.dumps(thresholds, sort_keys=True), countdown)
+    config = (exercise, json.dumps(thresholds, sort_keys=True), countdown, calibrate_s)
     model = get_model()  # cached; a one-line error on the page when it is missing
     if session is None:
-        session = _make_session(model[0] if model else None, exercise, thresholds, countdown)
+        session = _make_session(model[0] if model else None, exercise, thresholds, countdown, calibrate_s)
         st.session_state["live_session"] = session
         st.session_state["live_config"] = config
     elif st.session_state.get("live_config") != config:
         try:
-            session.configure(exercise=exercise, thresholds=thresholds, countdown_s=countdown)
+            session.configure(exercise=exercise, thresholds=thresholds, countdown_s=countdown,
+                              calibrate_s=calibrate_s)
         except ThresholdError as e:
             st.error(str(e))
             return
@@ -269,10 +282,39 @@ def live_page() -> None:
     summary = st.session_state.get("live_summary")
     if summary and not playing:
         _show_summary(summary, rule)
+    if not playing and session.calibration is not None:
+        _calibration_box(session, rule, profile_name)
     if not playing:
         with st.expander("How to set up on the floor", expanded=summary is None):
             st.markdown(SETUP_TEXT)
     st.caption(PRIVACY_NOTE)
+
+
+#: How long the calibration step asks the person to hold their best form.
+CALIBRATE_S = 5.0
+
+
+def _calibration_box(session: LiveSession, rule, profile_name: str | None) -> None:
+    """The calibration of this session, and saving it as a threshold profile."""
+    cal = session.calibration
+    st.subheader("Your calibration")
+    st.markdown(cal.describe(rule).replace("\n", "  \n"))
+    c1, c2 = st.columns([3, 1])
+    name = c1.text_input("Save it as a profile", value=profile_name or "", key="live_cal_name",
+                         placeholder="e.g. my plank")
+    if c2.button("Save calibration", key="live_cal_save", disabled=not name.strip()):
+        from datetime import date
+
+        from coach.profiles import save_named
+
+        try:
+            record = dict(cal.to_dict(), date=date.today().isoformat())
+            record.pop("values", None)
+            path = save_named(name, rule.name, cal.values, calibration=record, merge=True)
+            st.success(f"Saved in '{name.strip()}' ({path}). Pick it in **Thresholds** next time, or use "
+                       f"`coach analyze CLIP -e {rule.name} --thresholds \"{name.strip()}\"`.")
+        except (ThresholdError, OSError) as e:
+            st.error(f"Could not save the calibration: {e}")
 
 
 SETUP_TEXT = """
@@ -283,6 +325,8 @@ SETUP_TEXT = """
 * Good light from the front or above, not a bright window behind you. Plain clothes that contrast with the floor help.
 * Press **START** and allow the camera. The coach checks the setup first and tells you what to change
   ("Move back so your feet are in view", "Turn side-on to the camera"), then counts down and starts.
+* **Calibrate first** (optional): after the countdown, hold your best form for 5 s. The coach learns how the
+  camera reads *your* straight body and judges you against that; save it as a profile to reuse it.
 * The timer counts only seconds with good form. Cues are spoken, so you don't have to look at the screen;
   switch **Speak cues** off to mute them. Press **STOP** for your summary.
 """

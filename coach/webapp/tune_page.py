@@ -10,6 +10,7 @@ import streamlit as st
 
 import pose_rules
 from coach.analysis import to_json
+from coach.calibration import calibratable
 from coach.charts import timeline_chart
 from coach.engine import rep_text
 from coach.pose import PoseTrack, TrackError
@@ -74,6 +75,26 @@ def _use_sample(name: str) -> None:
     st.session_state.pop("tune_for", None)
 
 
+def _calibrate(rule_name: str) -> None:
+    """Calibrate to the person from the chosen segment of the clip: sets the
+    sliders of the neutrals and of the calibrated limits."""
+    from coach.calibration import CalibrationError, calibrate
+
+    rv = st.session_state.get("review") or {}
+    rule = pose_rules.RULES[rule_name]
+    t0, t1 = st.session_state.get("tune_cal_span", (None, None))
+    base = {t["name"]: st.session_state.get(_key(rule_name, t["name"]), t["default"]) for t in describe(rule)}
+    base = {k: v for k, v in base.items() if v != defaults(rule)[k]}
+    try:
+        cal = calibrate(rv["track"], rule, base, start=t0, end=t1, source=rv.get("name", ""),
+                        min_seconds=0.0 if len(rv["track"]) == 1 else 2.0)
+    except (CalibrationError, ThresholdError) as e:
+        st.session_state["tune_error"] = f"Calibration refused: {e}"
+        return
+    _set_values(rule_name, cal.values)
+    st.session_state["tune_calibration"] = {"exercise": rule_name, "result": cal}
+
+
 def _cmp_row(label: str, a, b, fmt) -> dict:
     return {"": label, "defaults": fmt(a), "yours": fmt(b)}
 
@@ -106,6 +127,8 @@ def tune_page() -> None:
         vals.update(rv.get("overrides") or {})
         _set_values(rule_name, vals)
         st.session_state["tune_for"] = tag
+        st.session_state.pop("tune_calibration", None)  # a calibration belongs to its clip
+        st.session_state.pop("tune_cal_span", None)
 
     profiles = list_profiles()
     c1, c2 = st.columns([3, 1])
@@ -113,6 +136,18 @@ def tune_page() -> None:
                  on_change=_load_start, args=(rule_name,),
                  help="Load a saved profile's values for this exercise into the sliders.")
     c2.button("Reset to defaults", on_click=_reset, args=(rule_name,), key="tune_reset")
+
+    if calibratable(rule):
+        with st.expander("Calibrate to this person (from a segment of good form)",
+                         expanded=bool(st.session_state.get("tune_calibration"))):
+            st.caption("Pick a stretch of the clip where the person holds their best form; the coach takes how "
+                       "the camera reads that body as its neutral and sets the limits around it.")
+            end = max(float(track.duration), 0.1)
+            st.slider("Good-form segment (s)", 0.0, end, (0.0, end), step=0.1, key="tune_cal_span")
+            st.button("Calibrate from this segment", key="tune_calibrate", on_click=_calibrate, args=(rule_name,))
+            done = st.session_state.get("tune_calibration")
+            if done and done["exercise"] == rule_name:
+                st.success(done["result"].describe(rule))
 
     decl = describe(rule)
     timing = {t.name for t in engine_thresholds(rule)}
@@ -153,7 +188,14 @@ def tune_page() -> None:
                          placeholder="e.g. after physio review")
     if s2.button("Save profile", type="primary", key="tune_save", disabled=not name.strip()):
         try:
-            path = save_named(name, rule_name, changed)
+            done = st.session_state.get("tune_calibration")
+            record = None
+            if done and done["exercise"] == rule_name:
+                from datetime import date
+
+                record = dict(done["result"].to_dict(), date=date.today().isoformat())
+                record.pop("values", None)
+            path = save_named(name, rule_name, changed, calibration=record)
             st.success(f"Saved '{name.strip()}' ({rule.title}: {len(changed)} changed value"
                        f"{'s' if len(changed) != 1 else ''}) to {path}. Pick it on the Live coach page, or run "
                        f"`coach analyze CLIP -e {rule_name} --thresholds \"{name.strip()}\"`.")
