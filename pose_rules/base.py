@@ -205,12 +205,22 @@ class Body:
     def mid(self, joint: str) -> tuple[float, float]:
         return midpoint(self.j("left", joint), self.j("right", joint))
 
-    def out_of_plane(self, a: str, b: str) -> float:
-        """How far the body line from joint ``a`` to joint ``b`` (midpoints of
-        both sides) points out of the image plane, in degrees, from MediaPipe's
-        depth estimate: about 0 when the camera sees it side-on (or, for a
-        front-view exercise, face-on), growing as the camera turns towards a
-        three-quarter view. 0 when there is no depth (z all 0)."""
+    def out_of_plane(self, *joints: str) -> float:
+        """How far the body line through ``joints`` (midpoints of both sides,
+        e.g. shoulder, hip, ankle) points out of the image plane, in degrees,
+        from MediaPipe's depth estimate: about 0 when the camera sees it
+        side-on (or, for a front-view exercise, face-on), growing as the camera
+        turns towards a three-quarter view. The median over the segments
+        between consecutive joints and from the first to the last, as the depth
+        of a single segment is noisy. 0 when there is no depth (z all 0)."""
+        pairs = list(zip(joints, joints[1:]))
+        if len(joints) > 2:
+            pairs.append((joints[0], joints[-1]))
+        angles = sorted(self._segment_out_of_plane(a, b) for a, b in pairs)
+        n = len(angles)
+        return angles[n // 2] if n % 2 else (angles[n // 2 - 1] + angles[n // 2]) / 2.0
+
+    def _segment_out_of_plane(self, a: str, b: str) -> float:
         ia, ib = _JOINT_INDEX["left"], _JOINT_INDEX["right"]
         pa, pb = self.mid(a), self.mid(b)
         za = (self.z[ia[a]] + self.z[ib[a]]) / 2.0
@@ -320,12 +330,12 @@ class Rule:
         cue = view_hint(missing) if missing else "Step into the camera's view"
         return Verdict(self.name, CANT_SEE, side, {}, (), cue, reason)
 
-    def too_oblique(self, body: Body, th: Mapping[str, float], a: str, b: str, side=None,
+    def too_oblique(self, body: Body, th: Mapping[str, float], joints: tuple[str, ...], side=None,
                     measures: dict | None = None) -> Verdict | None:
-        """A "can't see" verdict when the body line a-b points too far out of
-        the picture for its angles to be judged (see :meth:`Body.out_of_plane`);
-        records the angle in ``measures["oblique_deg"]``."""
-        ob = body.out_of_plane(a, b)
+        """A "can't see" verdict when the body line through ``joints`` points
+        too far out of the picture for its angles to be judged (see
+        :meth:`Body.out_of_plane`); records the angle in ``measures["oblique_deg"]``."""
+        ob = body.out_of_plane(*joints)
         if measures is not None:
             measures["oblique_deg"] = ob
         if ob <= th.get("max_oblique_deg", 90.0):

@@ -91,9 +91,6 @@ class _Quadruped(Rule):
         def out(reason: str, cue: str) -> Verdict:
             return self.verdict(NOT_IN_POSITION, side=lifted, measures=m, cue=cue, reason=reason)
 
-        oblique = self.too_oblique(body, th, "shoulder", "hip", lifted, m)
-        if oblique is not None:
-            return oblique
         if abs(trunk) > th["max_trunk_deg"]:
             return out("back not horizontal", "Get on all fours, hands under shoulders")
         if -thigh[support_leg] < th["support_deg"] or -arm[support_arm] < th["support_deg"]:
@@ -104,6 +101,9 @@ class _Quadruped(Rule):
             if sk < th["min_support_knee_deg"]:
                 return out("sitting back on the heels", "Hips over your knees")
 
+        oblique = self.too_oblique(body, th, ("shoulder", "hip", "knee"), lifted, m)
+        if oblique is not None:
+            return oblique
         faults = []
         t = thigh[lifted]
         lifting = t > -th["lifting_deg"] and len(legs) == 2

@@ -92,9 +92,6 @@ class GluteBridge(Rule):
         def out(reason: str, cue: str, rep_value=None) -> Verdict:
             return self.verdict(NOT_IN_POSITION, side=side, measures=m, cue=cue, reason=reason, rep_value=rep_value)
 
-        oblique = self.too_oblique(body, th, "shoulder", "knee", side, m)
-        if oblique is not None:
-            return oblique
         if abs(trunk) > th["max_trunk_deg"]:
             return out("not lying on the back", "Lie on your back, knees bent")
         if knee > th["max_knee_deg"]:
@@ -104,6 +101,9 @@ class GluteBridge(Rule):
         # on the back with the feet planted: the start position of a lift (reps follow the hip height)
         if lift < th["min_lift"]:
             return out("hips on the floor", "Push your hips up", rep_value=lift)
+        oblique = self.too_oblique(body, th, ("shoulder", "hip", "knee"), side, m)
+        if oblique is not None:
+            return oblique
         faults = []
         d = bend - th["hip_neutral_deg"]
         if d < -th["low_deg"]:

@@ -124,9 +124,6 @@ class _PlankBase(Rule):
         def out(reason: str, cue: str) -> Verdict:
             return self.verdict(NOT_IN_POSITION, side=side, measures=m, cue=cue, reason=reason)
 
-        oblique = self.too_oblique(body, th, "shoulder", end, side, m)
-        if oblique is not None:
-            return oblique
         if body_incline > th["max_body_incline_deg"]:
             return out("body not horizontal", "Get down into the plank position")
         if stack > th["max_shoulder_stack"]:
@@ -161,6 +158,10 @@ class _PlankBase(Rule):
             if knee == knee and knee < th["min_knee_deg"]:
                 faults.append("knees_bent")
 
+        # in position: the angles are judged only if the camera sees the body side-on
+        oblique = self.too_oblique(body, th, ("shoulder", "hip", end), side, m)
+        if oblique is not None:
+            return oblique
         d = bend - th["hip_neutral_deg"]
         if d < -th["sag_deg"]:
             faults.insert(0, "hips_sagging")

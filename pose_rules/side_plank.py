@@ -21,7 +21,7 @@ _THRESHOLDS = common_thresholds() + (
               "hips this far below the straight line (from the neutral reading) = hips dropping", calibrated=6.0),
     Threshold("high_deg", "deg", 15.0, 3.0, 45.0,
               "hips this far above the straight line (from the neutral reading) = hips too high", calibrated=11.0),
-    Threshold("min_lift", "torso lengths", 0.08, 0.0, 0.8,
+    Threshold("min_lift", "torso lengths", 0.1, 0.0, 0.8,
               "lower hip closer than this to the floor line (supporting elbow to ankle) = resting on the floor"),
     Threshold("max_body_incline_deg", "deg", 45.0, 15.0, 70.0,
               "shoulder-ankle line steeper than this from horizontal = not in position"),
@@ -84,9 +84,6 @@ class SidePlank(Rule):
         def out(reason: str, cue: str) -> Verdict:
             return self.verdict(NOT_IN_POSITION, side=down, measures=m, cue=cue, reason=reason)
 
-        oblique = self.too_oblique(body, th, "shoulder", "ankle", down, m)
-        if oblique is not None:
-            return oblique
         if self.only_side and down != self.only_side:
             return out(f"resting on the {down} side", f"Rest on your {self.only_side} forearm")
         if stack < th["min_shoulder_stack"]:
@@ -99,6 +96,9 @@ class SidePlank(Rule):
             return out("knees bent", "Straighten your legs")
         if lift < th["min_lift"]:
             return out("hips on the floor", "Lift your hips off the floor into the side plank")
+        oblique = self.too_oblique(body, th, ("shoulder", "hip", "ankle"), down, m)
+        if oblique is not None:
+            return oblique
         faults = []
         d = bend - th["hip_neutral_deg"]
         if d < -th["drop_deg"]:

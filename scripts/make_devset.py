@@ -501,6 +501,13 @@ def main() -> None:
                 how = f"hips {'raised' if delta > 0 else 'lowered'} {abs(delta)} deg about the shoulder-ankle line (four-bar: {support} and toes fixed)"
                 derived_still(pts, f, f"plank_{tag}_bend{delta:+d}", "plank", form, ak, src, how,
                               extra=[(strict, form)], calibrate_on=still_key(photo, ak))
+            # correct planks of other bodies and cameras read up to ~15-18 deg above the line (issue 7's
+            # labelled footage); the same straight body read that way must still be good form
+            chain, groups = plank_chain(side, support)
+            read_high = D.bend_chain(D.to_pixels(f), chain, groups, bend_of(side), 16.0)
+            derived_still(read_high, f, f"plank_{tag}_reads+16", "plank", "good", ak, src,
+                          "correct form as MediaPipe reads it on other bodies: hips raised until the reading is "
+                          "+16 deg (correct planks read up to ~15-18 deg above the line)", extra=[(strict, "good")])
             p = D.to_pixels(f)
             tl = torso(p)
             derived_still(lowered(p, side, support, tl), f, f"plank_{tag}_lying", "plank", "not_in_position", ak, src,

@@ -119,8 +119,11 @@ def test_image_size_is_required_for_raw_landmarks():
 def test_side_plank_sides_and_faults(down):
     good = evaluate("side_plank", side_plank(0, down))
     assert good.status == "good" and good.side == down
-    drop = evaluate("side_plank", side_plank(-15, down))
+    drop = evaluate("side_plank", side_plank(-10, down))
     assert drop.faults == ("hips_dropping",) and drop.cue == "Lift your hips"
+    # dropped further, the lower hip reaches the floor: lying on the side, not a side plank
+    floor = evaluate("side_plank", side_plank(-20, down))
+    assert floor.status == "not_in_position" and floor.reason == "hips on the floor"
     high = evaluate("side_plank", side_plank(22, down))
     assert high.faults == ("hips_too_high",)
     lying = evaluate("side_plank", side_plank(-35, down))
