@@ -27,7 +27,6 @@ separately ("plank (calibrated)").
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path

@@ -160,19 +160,27 @@ class Body:
     visibility is at least ``min_visibility`` and it lies inside the image
     (with a small margin)."""
 
-    __slots__ = ("min_visibility", "px", "vis", "z")
+    __slots__ = ("min_visibility", "px", "vis", "_z", "_frame")
 
     def __init__(self, frame: PoseFrame, min_visibility: float):
         self.min_visibility = min_visibility
         w, h = frame.image_size
         lo, hi = -FRAME_MARGIN, 1 + FRAME_MARGIN
-        px, vis, zs = [], [], []
-        for x, y, z, v in frame.landmarks.tolist():
+        px, vis = [], []
+        for x, y, _z, v in frame.landmarks.tolist():
             px.append((x * w, y * h))
-            zs.append(z * w)  # MediaPipe's depth is on about the scale of x
             # NaN fails every comparison, so unknown points count as unseen
             vis.append(v if (lo <= x <= hi and lo <= y <= hi and v >= 0) else 0.0)
-        self.px, self.vis, self.z = px, vis, zs
+        self.px, self.vis = px, vis
+        self._frame, self._z = frame, None
+
+    @property
+    def z(self) -> list[float]:
+        """MediaPipe's relative depth of each landmark, in pixels (it is on
+        about the scale of x), computed when first asked for."""
+        if self._z is None:
+            self._z = (self._frame.landmarks[:, 2] * self._frame.image_size[0]).tolist()
+        return self._z
 
     def p(self, lm: Landmark | int) -> tuple[float, float]:
         return self.px[int(lm)]
@@ -213,27 +221,27 @@ class Body:
         turns towards a three-quarter view. The median over the segments
         between consecutive joints and from the first to the last, as the depth
         of a single segment is noisy. 0 when there is no depth (z all 0)."""
-        pairs = list(zip(joints, joints[1:]))
-        if len(joints) > 2:
-            pairs.append((joints[0], joints[-1]))
-        angles = sorted(self._segment_out_of_plane(a, b) for a, b in pairs)
+        ia, ib, z = _JOINT_INDEX["left"], _JOINT_INDEX["right"], self.z
+        pts = [(*self.mid(j), (z[ia[j]] + z[ib[j]]) / 2.0) for j in joints]
+        pairs = list(zip(pts, pts[1:]))
+        if len(pts) > 2:
+            pairs.append((pts[0], pts[-1]))
+        angles = sorted(_out_of_plane(a, b) for a, b in pairs)
         n = len(angles)
         return angles[n // 2] if n % 2 else (angles[n // 2 - 1] + angles[n // 2]) / 2.0
-
-    def _segment_out_of_plane(self, a: str, b: str) -> float:
-        ia, ib = _JOINT_INDEX["left"], _JOINT_INDEX["right"]
-        pa, pb = self.mid(a), self.mid(b)
-        za = (self.z[ia[a]] + self.z[ib[a]]) / 2.0
-        zb = (self.z[ia[b]] + self.z[ib[b]]) / 2.0
-        d2 = math.hypot(pb[0] - pa[0], pb[1] - pa[1])
-        dz = zb - za
-        if not (math.isfinite(dz) and math.isfinite(d2)) or (d2 == 0 and dz == 0):
-            return 0.0
-        return math.degrees(math.atan2(abs(dz), d2))
 
     def missing(self, side: str, joints: tuple[str, ...]) -> list[str]:
         mv, vis, idx = self.min_visibility, self.vis, _JOINT_INDEX[side]
         return [f"{side} {j}" for j in joints if not vis[idx[j]] >= mv]
+
+
+def _out_of_plane(a, b) -> float:
+    """Angle of the segment a-b ((x, y, z) points) out of the image plane, degrees."""
+    d2 = math.hypot(b[0] - a[0], b[1] - a[1])
+    dz = b[2] - a[2]
+    if not (math.isfinite(dz) and math.isfinite(d2)) or (d2 == 0 and dz == 0):
+        return 0.0
+    return math.degrees(math.atan2(abs(dz), d2))
 
 
 _JOINT_INDEX = {side: {j: int(lm) for j, lm in joints.items()} for side, joints in SIDE_JOINTS.items()}

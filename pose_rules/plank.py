@@ -90,7 +90,6 @@ class _PlankBase(Rule):
             return self.cant_see(missing, side)
         S, E, H, K = (body.j(side, j) for j in ("shoulder", "elbow", "hip", "knee"))
         end_pt = body.j(side, end)
-        A = body.j(side, "ankle") if body.side_visible(side, "ankle") else None
         W = body.j(side, "wrist") if body.side_visible(side, "wrist") else None
 
         bend = signed_bend(S, H, end_pt)
