@@ -79,6 +79,15 @@ class Calibration:
                 "seconds": round(self.seconds, 2), "frames": self.frames, "from": self.start, "to": self.end,
                 "source": self.source}
 
+    def record(self) -> dict:
+        """What a threshold profile keeps about how its values were measured
+        (its "calibration" object): the readings, the segment, the date."""
+        from datetime import date
+
+        out = dict(self.to_dict(), date=date.today().isoformat())
+        out.pop("values")
+        return out
+
 
 def _short(label: str) -> str:
     """A key measure's label without its explanation in brackets."""

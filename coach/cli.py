@@ -7,7 +7,6 @@ import warnings
 from pathlib import Path
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-CAL_MIN_SECONDS = 2.0
 DEFAULT_SAMPLE = SAMPLES / "bird_dog.track.npz"
 
 
@@ -192,16 +191,11 @@ def cmd_exercises(args) -> int:
     return 0
 
 
-def _still_suffixes() -> tuple[str, ...]:
-    from .video import STILL_SUFFIXES
-
-    return STILL_SUFFIXES
-
-
 def cmd_calibrate(args) -> int:
     import pose_rules
-    from .calibration import calibrate, calibratable
+    from .calibration import MIN_SECONDS, calibratable, calibrate
     from .pose import PoseTrack
+    from .video import STILL_SUFFIXES
 
     src = Path(args.input)
     if src.suffix.lower() != ".npz" and not src.is_file():
@@ -224,7 +218,7 @@ def cmd_calibrate(args) -> int:
             base = load_profile(profile_path(args.save)).get(rule.name, {})
     if track is not None:
         frames, single = list(track), len(track) == 1
-    elif src.suffix.lower() in _still_suffixes():
+    elif src.suffix.lower() in STILL_SUFFIXES:
         from .evaluate import still_track
         from .models import ensure_model
 
@@ -239,20 +233,16 @@ def cmd_calibrate(args) -> int:
                 bar.update(1)
         single = False
     cal = calibrate(frames, rule, base, start=args.start, end=args.end, source=str(src),
-                    min_seconds=0.0 if single else CAL_MIN_SECONDS)
+                    min_seconds=0.0 if single else MIN_SECONDS)
     print(f"{rule.title}: calibrated on {src.name}"
           + (f" {cal.start:.1f}-{cal.end:.1f} s" if cal.start is not None and not single else ""))
     print(cal.describe(rule))
     if args.json:
         _write_json(cal.to_dict(), args.json)
     if args.save:
-        from datetime import date
-
         from .profiles import save_named
 
-        record = dict(cal.to_dict(), date=date.today().isoformat())
-        record.pop("values", None)
-        path = save_named(args.save, rule.name, cal.values, calibration=record, merge=True)
+        path = save_named(args.save, rule.name, cal.values, calibration=cal.record(), merge=True)
         print(f"saved in profile '{args.save.strip()}' ({path}); use it with "
               f"`coach analyze CLIP -e {rule.name} --thresholds \"{args.save.strip()}\"` or pick it in the app")
     else:

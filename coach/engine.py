@@ -126,7 +126,7 @@ class Rep:
         return "" if self.side == "both" else self.side.capitalize()
 
     def to_dict(self) -> dict:
-        return {"side": self.side, **{k: v for k, v in self.limbs.items()}, "start": round(self.start, 3),
+        return {"side": self.side, **self.limbs, "start": round(self.start, 3),
                 "end": round(self.end, 3), "top_s": round(self.top_s, 3), "peak": round(self.peak, 2),
                 "faults": sorted(self.faults), "good": not self.faults}
 

@@ -336,12 +336,12 @@ def evaluate_items(items: list[LabelItem], cache: TrackCache,
             rule = pose_rules.RULES[item.exercise]
             overrides = dict(profile.get(rule.name) or {})
             if item.calibration is not None:
-                from .calibration import CalibrationError, calibrate
+                from .calibration import MIN_SECONDS, CalibrationError, calibrate
 
                 try:
                     source = cache.track_of(item.calibration["path"])
                     cal = calibrate(source, rule, overrides, start=item.calibration["from"],
-                                    end=item.calibration["to"], min_seconds=0.0 if len(source) == 1 else 2.0)
+                                    end=item.calibration["to"], min_seconds=0.0 if len(source) == 1 else MIN_SECONDS)
                 except (CalibrationError, TrackError, OSError, ValueError) as e:
                     errors.append({"item": item.key, "error": f"calibration refused: {str(e).splitlines()[0]}"})
                     continue

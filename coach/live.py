@@ -143,6 +143,7 @@ class LiveSession:
         self._setup_hold_s = _check_seconds("setup_hold_s", setup_hold_s)
         self._calibrate_s = _check_seconds("calibrate_s", calibrate_s)
         self._calibration = None  # coach.calibration.Calibration in force
+        self._calibration_dict: dict | None = None  # its to_dict(), for the snapshots
         self._calibration_error: str | None = None
         self._lock = threading.Lock()
         self._factory = estimator_factory
@@ -216,7 +217,7 @@ class LiveSession:
             self._announcer.event(t, "Calibration did not work. Try again", SETUP, "tick")
             self._start_countdown(t)
             return
-        self._calibration, self._calibration_error = cal, None
+        self._calibration, self._calibration_dict, self._calibration_error = cal, cal.to_dict(), None
         self._th = resolve(self._rule, self._in_force())
         self._make_annotators()
         self._start_coaching(t)
@@ -331,7 +332,7 @@ class LiveSession:
             frames_dropped=self._dropped, fps=fps,
             process_ms=1000.0 * sum(proc) / len(proc) if proc else 0.0,
             error=self._error, processed_at=self._processed_at,
-            calibration=self._calibration.to_dict() if self._calibration is not None else None,
+            calibration=self._calibration_dict,
             calibration_error=self._calibration_error,
         )
 
@@ -493,7 +494,7 @@ class LiveSession:
             self._rule, self._overrides, self._th, self._countdown_s = rule, overrides, th, cd
             self._calibrate_s = cs
             if changed:
-                self._calibration, self._calibration_error = None, None
+                self._calibration, self._calibration_dict, self._calibration_error = None, None, None
                 self._make_annotators()
                 if self._phase in (SETUP_PHASE, COUNTDOWN_PHASE, COACHING):
                     self._restart_run(SETUP_PHASE)

@@ -135,8 +135,6 @@ class _PlankBase(Rule):
                    "hands": "Hands under your shoulders, arms straight"}.get(self.support, "Elbows or hands under your shoulders")
             return out("arms not supporting under the shoulders", cue)
 
-        knee_down = [s for s, (ang, lift) in legs.items()
-                     if lift < th["min_knee_lift"] or (ang == ang and ang < th.get("kneeling_knee_deg", -1.0))]
         faults = []
         if self.on_knees:
             # the knee that the body line runs to must be the one on the floor
@@ -149,7 +147,9 @@ class _PlankBase(Rule):
             m["hip_lift"] = hip_lift = height_above_line(H, P, K) / torso
             if hip_lift < th["min_hip_lift"] and not (ang == ang and ang < th["lying_knee_deg"]):
                 return out("lying on the floor", "Lift your body off the floor")
-        else:
+        else:  # no leg kneeling and no knee on the floor (either leg, where seen)
+            knee_down = [s for s, (ang, lift) in legs.items()
+                         if lift < th["min_knee_lift"] or (ang == ang and ang < th["kneeling_knee_deg"])]
             if knee_down:
                 if hip_lift < th["min_hip_lift"]:
                     return out("lying on the floor", "Lift your body off the floor, up on your toes")
@@ -163,9 +163,9 @@ class _PlankBase(Rule):
             return oblique
         d = bend - th["hip_neutral_deg"]
         if d < -th["sag_deg"]:
-            faults.insert(0, "hips_sagging")
+            faults.append("hips_sagging")
         elif d > th["pike_deg"]:
-            faults.insert(0, "hips_piked")
+            faults.append("hips_piked")
         return self.verdict(GOOD, side=side, measures=m, faults=faults)
 
 

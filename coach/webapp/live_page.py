@@ -303,14 +303,10 @@ def _calibration_box(session: LiveSession, rule, profile_name: str | None) -> No
     name = c1.text_input("Save it as a profile", value=profile_name or "", key="live_cal_name",
                          placeholder="e.g. my plank")
     if c2.button("Save calibration", key="live_cal_save", disabled=not name.strip()):
-        from datetime import date
-
         from coach.profiles import save_named
 
         try:
-            record = dict(cal.to_dict(), date=date.today().isoformat())
-            record.pop("values", None)
-            path = save_named(name, rule.name, cal.values, calibration=record, merge=True)
+            path = save_named(name, rule.name, cal.values, calibration=cal.record(), merge=True)
             st.success(f"Saved in '{name.strip()}' ({path}). Pick it in **Thresholds** next time, or use "
                        f"`coach analyze CLIP -e {rule.name} --thresholds \"{name.strip()}\"`.")
         except (ThresholdError, OSError) as e:

@@ -78,7 +78,7 @@ def _use_sample(name: str) -> None:
 def _calibrate(rule_name: str) -> None:
     """Calibrate to the person from the chosen segment of the clip: sets the
     sliders of the neutrals and of the calibrated limits."""
-    from coach.calibration import CalibrationError, calibrate
+    from coach.calibration import MIN_SECONDS, CalibrationError, calibrate
 
     rv = st.session_state.get("review") or {}
     rule = pose_rules.RULES[rule_name]
@@ -87,7 +87,7 @@ def _calibrate(rule_name: str) -> None:
     base = {k: v for k, v in base.items() if v != defaults(rule)[k]}
     try:
         cal = calibrate(rv["track"], rule, base, start=t0, end=t1, source=rv.get("name", ""),
-                        min_seconds=0.0 if len(rv["track"]) == 1 else 2.0)
+                        min_seconds=0.0 if len(rv["track"]) == 1 else MIN_SECONDS)
     except (CalibrationError, ThresholdError) as e:
         st.session_state["tune_error"] = f"Calibration refused: {e}"
         return
@@ -189,12 +189,7 @@ def tune_page() -> None:
     if s2.button("Save profile", type="primary", key="tune_save", disabled=not name.strip()):
         try:
             done = st.session_state.get("tune_calibration")
-            record = None
-            if done and done["exercise"] == rule_name:
-                from datetime import date
-
-                record = dict(done["result"].to_dict(), date=date.today().isoformat())
-                record.pop("values", None)
+            record = done["result"].record() if done and done["exercise"] == rule_name else None
             path = save_named(name, rule_name, changed, calibration=record)
             st.success(f"Saved '{name.strip()}' ({rule.title}: {len(changed)} changed value"
                        f"{'s' if len(changed) != 1 else ''}) to {path}. Pick it on the Live coach page, or run "
