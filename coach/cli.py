@@ -55,6 +55,17 @@ def _video_source(path: Path, args):
     return info, video_poses(path, model, max_side=args.max_side), str(model)
 
 
+def _video_frames(path: Path, args, desc: str) -> list:
+    """Every PoseFrame of a video, with a progress bar."""
+    info, poses, _ = _video_source(path, args)
+    frames = []
+    with _progress(info.frame_count, desc, not args.quiet) as bar:
+        for _, frame in poses:
+            frames.append(frame)
+            bar.update(1)
+    return frames
+
+
 def cmd_analyze(args) -> int:
     import pose_rules
     from .analysis import ReportBuilder, format_summary
@@ -150,12 +161,7 @@ def cmd_extract(args) -> int:
     from .pose import PoseTrack
 
     src = Path(args.video)
-    info, poses, _ = _video_source(src, args)
-    frames = []
-    with _progress(info.frame_count, "extracting", not args.quiet) as bar:
-        for _, frame in poses:
-            frames.append(frame)
-            bar.update(1)
+    frames = _video_frames(src, args, "extracting")
     meta = {"source": str(src), "model": args.variant}
     if args.exercise:
         import pose_rules
@@ -225,13 +231,7 @@ def cmd_calibrate(args) -> int:
         model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
         frames, single = list(still_track(src, model)), True
     else:
-        info, poses, _ = _video_source(src, args)
-        frames = []
-        with _progress(info.frame_count, "reading poses", not args.quiet) as bar:
-            for _, f in poses:
-                frames.append(f)
-                bar.update(1)
-        single = False
+        frames, single = _video_frames(src, args, "reading poses"), False
     cal = calibrate(frames, rule, base, start=args.start, end=args.end, source=str(src),
                     min_seconds=0.0 if single else MIN_SECONDS)
     print(f"{rule.title}: calibrated on {src.name}"
