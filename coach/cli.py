@@ -6,8 +6,9 @@ import sys
 import warnings
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-DEFAULT_SAMPLE = SAMPLES / "bird_dog.track.npz"
+from coach import samples
+
+DEFAULT_SAMPLE = samples.path()
 
 
 class CliError(Exception):
@@ -28,16 +29,16 @@ def _progress(total: int | None, desc: str, enabled: bool):
 def _load_thresholds(path: str | None, exercise: str) -> dict:
     if not path:
         return {}
-    from .profiles import load_named
+    from coach.engine.profiles import load_named
 
     profile = load_named(path)  # a file path, or the name of a profile saved from the app
     return profile.get(exercise, {})
 
 
-def _write_json(obj: dict, dest: str) -> None:
-    from .analysis import to_json
+def _write_json(obj, dest: str) -> None:
+    from coach.engine.report import to_json
 
-    text = to_json(obj)
+    text = obj.to_json() if hasattr(obj, "to_json") else to_json(obj)
     if dest == "-":
         sys.stdout.write(text + "\n")
     else:
@@ -46,13 +47,13 @@ def _write_json(obj: dict, dest: str) -> None:
 
 def _video_source(path: Path, args):
     """Probe a video and get its model; returns (VideoInfo, (image, PoseFrame) iterator, model path)."""
-    from .models import ensure_model
-    from .pipeline import video_poses
-    from .video import probe
+    from coach.media.models import ensure_model
+    from coach.media.video import probe
+    from coach.session.sources import video_frames
 
     info = probe(path)
     model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
-    return info, video_poses(path, model, max_side=args.max_side), str(model)
+    return info, video_frames(path, model, max_side=args.max_side), str(model)
 
 
 def _video_frames(path: Path, args, desc: str) -> list:
@@ -68,15 +69,15 @@ def _video_frames(path: Path, args, desc: str) -> list:
 
 def cmd_analyze(args) -> int:
     import pose_rules
-    from .analysis import ReportBuilder, format_summary
-    from .annotate import HudAnnotator, SkeletonAnnotator
-    from .engine import Engine
-    from .pose import PoseTrack
+    from coach.core.pose import PoseTrack
+    from coach.engine.report import format_summary
+    from coach.session.loop import CallbackSink, Session, TrackSink, VideoSink, default_annotator, run
+    from coach.session.sources import track_frames
 
     src = Path(args.input) if args.input else DEFAULT_SAMPLE
     exercise = args.exercise
     if args.input is None:
-        print(f"coach: no input given; analysing the bundled sample {src.relative_to(SAMPLES.parent)}", file=sys.stderr)
+        print(f"coach: no input given; analysing the bundled sample {src.name}", file=sys.stderr)
     track = None
     if src.suffix.lower() == ".npz":
         track = PoseTrack.load(src)
@@ -87,59 +88,31 @@ def cmd_analyze(args) -> int:
         raise CliError("--exercise is required (see `coach exercises`)")
     rule = pose_rules.get_rule(exercise)
     overrides = _load_thresholds(args.thresholds, rule.name)
-    engine = Engine(rule, overrides)
-    rb = ReportBuilder(rule, engine.th, source=str(src), timeline=True)
+    th = rule.resolve(overrides)
 
-    writer = None
-    annotators = (SkeletonAnnotator(engine.th["min_visibility"]), HudAnnotator())
-
-    def annotate(image, st):
-        nonlocal writer
-        if args.annotated is None:
-            return
-        from .video import VideoWriter
-
-        if writer is None:
-            h, w = image.shape[:2]
-            writer = VideoWriter(args.annotated, fps=30.0, size=(w, h), max_side=args.annotated_max_side)
-        for a in annotators:
-            image = a(image, st)
-        writer.write(image, st.timestamp)
-
-    try:
-        if track is not None:
-            rb.model = track.meta.get("model")
-            images = _track_images(track, args.annotated is not None)
-            with _progress(len(track), "analysing", not args.quiet) as bar:
-                for frame in track:
-                    st = engine.update(frame)
-                    rb.add(frame, st)
-                    if images is not None:
-                        annotate(next(images), st)
-                    bar.update(1)
-        else:
-            info, poses, model = _video_source(src, args)
-            rb.model = f"{args.variant} ({model})"
-            frames = []
-            with _progress(info.frame_count, "analysing", not args.quiet) as bar:
-                for image, frame in poses:
-                    st = engine.update(frame)
-                    rb.add(frame, st)
-                    if args.save_track:
-                        frames.append(frame)
-                    annotate(image, st)
-                    bar.update(1)
-            if args.save_track:
-                PoseTrack.from_frames(frames, meta={"source": str(src), "model": args.variant,
-                                                    "exercise": rule.name}).save(args.save_track)
-    finally:
-        if writer is not None:
-            writer.close()
-    report = rb.report(engine)
+    if track is not None:
+        total, model = len(track), track.meta.get("model")
+        frames = track_frames(track, _track_images(track, args.annotated is not None))
+        fps = (len(track) - 1) / track.duration if len(track) > 1 and track.duration > 0 else 30.0
+    else:
+        info, frames, model_path = _video_source(src, args)
+        total, model, fps = info.frame_count, f"{args.variant} ({model_path})", info.fps or 30.0
+    sinks: list = []
+    if args.annotated:
+        sinks.append(VideoSink(default_annotator(rule, th), args.annotated, fps=fps,
+                               max_side=args.annotated_max_side, name=Path(args.annotated).name))
+    saver = TrackSink() if (args.save_track and track is None) else None
+    if saver is not None:
+        sinks.append(saver)
+    with _progress(total, "analysing", not args.quiet) as bar:
+        sinks.append(CallbackSink(lambda item: bar.update(1)))
+        report = run(frames, Session(rule, overrides, source=str(src), model=model, sinks=sinks))
+    if saver is not None:
+        saver.track({"source": str(src), "model": args.variant, "exercise": rule.name}).save(args.save_track)
     print(format_summary(report), file=sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         _write_json(report, args.json)
-    if args.annotated and writer is not None:
+    if args.annotated and sinks[0].writer is not None:
         print(f"annotated video: {args.annotated}", file=sys.stderr)
     return 0
 
@@ -148,7 +121,7 @@ def _track_images(track, wanted: bool):
     """Images to draw a track on: its source video if it still matches, else a blank canvas."""
     if not wanted:
         return None
-    from .review import source_matches, track_images
+    from coach.session.sources import source_matches, track_images
 
     source = track.meta.get("source")
     if source and Path(source).is_file() and source_matches(track, source):
@@ -158,7 +131,7 @@ def _track_images(track, wanted: bool):
 
 
 def cmd_extract(args) -> int:
-    from .pose import PoseTrack
+    from coach.core.pose import PoseTrack
 
     src = Path(args.video)
     frames = _video_frames(src, args, "extracting")
@@ -176,19 +149,19 @@ def cmd_extract(args) -> int:
 
 def cmd_exercises(args) -> int:
     import pose_rules
-    from .thresholds import describe
+    from coach.engine.thresholds import describe
 
     if args.json:
         _write_json({name: {"title": r.title, "description": r.description, "view": r.view,
-                            "hold_target_s": r.hold_target_s, "reps": r.rep_thresholds is not None,
+                            "family": r.family or r.title, "variant": r.variant,
+                            "goal": {"kind": r.goal.kind, "text": r.goal.describe()},
                             "faults": [{"name": f.name, "cue": f.cue, "meaning": f.meaning} for f in r.faults],
                             "thresholds": describe(r)} for name, r in pose_rules.RULES.items()}, "-")
         return 0
     for name, r in pose_rules.RULES.items():
         if args.exercise and name != pose_rules.get_rule(args.exercise).name:
             continue
-        kind = f"hold {r.hold_target_s:.0f} s" + (" per side" if r.hold_per_side else "") if r.hold_target_s else "reps per side"
-        print(f"{name}  —  {r.title} ({kind}; {r.view} view)")
+        print(f"{name}  —  {r.title} ({r.goal.describe()}; {r.view} view)")
         print(f"    {r.description}")
         print("    faults: " + ", ".join(f"{f.name} (\"{f.cue}\")" for f in r.faults))
         for t in describe(r):
@@ -199,9 +172,9 @@ def cmd_exercises(args) -> int:
 
 def cmd_calibrate(args) -> int:
     import pose_rules
-    from .calibration import MIN_SECONDS, calibratable, calibrate
-    from .pose import PoseTrack
-    from .video import STILL_SUFFIXES
+    from coach.session.calibration import MIN_SECONDS, calibratable, calibrate
+    from coach.core.pose import PoseTrack
+    from coach.media.video import STILL_SUFFIXES
 
     src = Path(args.input)
     if src.suffix.lower() != ".npz" and not src.is_file():
@@ -217,16 +190,16 @@ def cmd_calibrate(args) -> int:
         raise CliError(f"--to ({args.end}) must be after --from ({args.start})")
     base = {}
     if args.save:
-        from .profiles import profile_path
-        from .thresholds import load_profile
+        from coach.engine.profiles import profile_path
+        from coach.engine.thresholds import load_profile
 
         if profile_path(args.save).is_file():
             base = load_profile(profile_path(args.save)).get(rule.name, {})
     if track is not None:
         frames, single = list(track), len(track) == 1
     elif src.suffix.lower() in STILL_SUFFIXES:
-        from .evaluate import still_track
-        from .models import ensure_model
+        from coach.evaluation.evaluate import still_track
+        from coach.media.models import ensure_model
 
         model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
         frames, single = list(still_track(src, model)), True
@@ -240,7 +213,7 @@ def cmd_calibrate(args) -> int:
     if args.json:
         _write_json(cal.to_dict(), args.json)
     if args.save:
-        from .profiles import save_named
+        from coach.engine.profiles import save_named
 
         path = save_named(args.save, rule.name, cal.values, calibration=cal.record(), merge=True)
         print(f"saved in profile '{args.save.strip()}' ({path}); use it with "
@@ -251,9 +224,9 @@ def cmd_calibrate(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from .evaluate import TrackCache, evaluate_items, format_results
-    from .labels import load_labels
-    from .models import cache_dir, ensure_model
+    from coach.evaluation.evaluate import TrackCache, evaluate_items, format_results
+    from coach.evaluation.labels import load_labels
+    from coach.media.models import cache_dir, ensure_model
 
     items = load_labels(args.labels)
     if args.only:
@@ -262,7 +235,7 @@ def cmd_evaluate(args) -> int:
             raise CliError(f"no labelled item matches '{args.only}'")
     profile = {}
     if args.thresholds:
-        from .profiles import load_named
+        from coach.engine.profiles import load_named
 
         profile = load_named(args.thresholds)
     needs_model = any(i.kind in ("clips", "stills") for i in items)
@@ -277,7 +250,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models import install_model, read_manifest, resolve_model
+    from coach.media.models import install_model, read_manifest, resolve_model
 
     if args.action == "install":
         path = install_model(args.variant, force=args.force, log=lambda m: print(m, file=sys.stderr))
@@ -357,12 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from pose_rules import UnknownExercise
 
-    from .models import ModelError
-    from .pose import TrackError
-    from .thresholds import ThresholdError
-    from .calibration import CalibrationError
-    from .labels import LabelError
-    from .video import VideoError
+    from coach.media.models import ModelError
+    from coach.core.pose import TrackError
+    from coach.engine.thresholds import ThresholdError
+    from coach.session.calibration import CalibrationError
+    from coach.evaluation.labels import LabelError
+    from coach.media.video import VideoError
 
     args = build_parser().parse_args(argv)
     warnings.simplefilter("ignore", DeprecationWarning)

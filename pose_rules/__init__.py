@@ -10,17 +10,30 @@ Single-frame API::
     verdict.cue       # e.g. "Lift your hips"
 
 ``landmarks`` is 33 rows of normalized ``(x, y, z, visibility)`` (MediaPipe
-order; see :class:`coach.landmarks.Landmark`), an array of shape (33, 4), a list
-of dicts with keys x, y, z, visibility, or a :class:`coach.pose.PoseFrame`.
+order; see :class:`coach.core.landmarks.Landmark`), an array of shape (33, 4), a
+list of dicts with keys x, y, z, visibility, or a :class:`coach.core.pose.PoseFrame`.
+
+A new exercise is one module here declaring its :class:`Rule` subclasses in a
+module-level ``RULES`` tuple, plus its name in ``_MODULES`` below; the CLI, the
+app's picker, the reports and the charts find it from there.
+
+This package depends only on :mod:`coach.core` (pose data, landmarks, geometry,
+counting tools); the engine and everything above it import from here.
 """
 from __future__ import annotations
 
 from typing import Mapping
 
-from .base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, Fault, Rule, Threshold, Verdict
-from . import bird_dog, glute_bridge, plank, side_plank
+from coach.core.pose import PoseFrame
 
-RULES: dict[str, Rule] = {r.name: r for mod in (plank, side_plank, glute_bridge, bird_dog) for r in mod.RULES}
+from . import bird_dog, glute_bridge, plank, side_plank
+from .base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, Fault, Rule, Threshold, ThresholdError, Verdict
+from .goals import Goal, GoalSet, Hold, Progress, Repeats, Reps
+
+#: The exercise modules, in the order the app and the CLI list them.
+_MODULES = (plank, side_plank, glute_bridge, bird_dog)
+
+RULES: dict[str, Rule] = {r.name: r for mod in _MODULES for r in mod.RULES}
 
 
 class UnknownExercise(KeyError):
@@ -28,8 +41,20 @@ class UnknownExercise(KeyError):
         return f"unknown exercise '{self.args[0]}'; choose one of: {', '.join(RULES)}"
 
 
+def register(rule: Rule) -> Rule:
+    """Add a rule (an exercise module outside this package, or a test's toy
+    rule). Its name must be new."""
+    if not isinstance(rule, Rule) or not rule.name:
+        raise TypeError("register() takes a Rule instance with a name")
+    if rule.name in RULES:
+        raise ValueError(f"an exercise named '{rule.name}' is already registered")
+    rule.resolve()  # its declarations must be consistent
+    RULES[rule.name] = rule
+    return rule
+
+
 def get_rule(name: str) -> Rule:
-    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
     if key not in RULES:
         raise UnknownExercise(name)
     return RULES[key]
@@ -38,9 +63,6 @@ def get_rule(name: str) -> Rule:
 def evaluate(exercise: str, landmarks, image_size: tuple[int, int] | None = None,
              thresholds: Mapping[str, float] | None = None) -> Verdict:
     """Judge one frame. See the module docstring."""
-    from coach.pose import PoseFrame
-    from coach.thresholds import resolve
-
     rule = get_rule(exercise)
     if isinstance(landmarks, PoseFrame):
         frame = landmarks
@@ -48,8 +70,9 @@ def evaluate(exercise: str, landmarks, image_size: tuple[int, int] | None = None
         if image_size is None:
             raise ValueError("image_size=(width, height) is needed to measure angles in pixels")
         frame = PoseFrame.from_normalized(landmarks, image_size)
-    return rule.evaluate(frame, resolve(rule, thresholds))
+    return rule.evaluate(frame, rule.resolve(thresholds))
 
 
-__all__ = ["RULES", "get_rule", "evaluate", "Rule", "Threshold", "Fault", "Verdict", "UnknownExercise",
+__all__ = ["RULES", "get_rule", "register", "evaluate", "Rule", "Threshold", "ThresholdError", "Fault", "Verdict",
+           "UnknownExercise", "Goal", "GoalSet", "Hold", "Reps", "Repeats", "Progress",
            "GOOD", "FAULT", "NOT_IN_POSITION", "CANT_SEE"]

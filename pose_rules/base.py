@@ -2,7 +2,7 @@
 and a view of one frame's body in pixel space.
 
 A rule judges ONE frame. It keeps no state: smoothing, timers, rep counting
-and cue debouncing live in :mod:`coach.engine`.
+and cue debouncing live in :mod:`coach.engine.engine`.
 """
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from coach.geometry import midpoint
-from coach.landmarks import SIDE_JOINTS, Landmark
-from coach.pose import PoseFrame
+from coach.core.geometry import midpoint
+from coach.core.landmarks import SIDE_JOINTS, Landmark
+from coach.core.pose import PoseFrame
 
 # Verdict statuses
 CANT_SEE = "cant_see"
@@ -40,6 +40,21 @@ class Threshold:
         for v in (self.default, self.calibrated):
             if v is not None and not (self.min <= v <= self.max):
                 raise ValueError(f"threshold {self.name}: {v} outside [{self.min}, {self.max}]")
+
+
+class ThresholdError(ValueError):
+    """A threshold value, override or thresholds file is invalid (message is one line)."""
+
+
+#: The engine's timing parameters, tunable for every exercise.
+TIMING_THRESHOLDS = (
+    Threshold("grace_s", "s", 0.5, 0.0, 3.0,
+              "bad or out-of-position time shorter than this does not break a hold"),
+    Threshold("cue_delay_s", "s", 0.5, 0.0, 3.0,
+              "a fault must last this long before its cue is shown"),
+    Threshold("smoothing_hz", "Hz", 3.0, 0.5, 30.0,
+              "landmark smoothing cut-off; lower = steadier, higher = faster reaction"),
+)
 
 
 @dataclass(frozen=True)
@@ -290,22 +305,19 @@ class Rule:
     name: str = ""
     title: str = ""
     description: str = ""
+    #: How the app's picker groups exercises: the family (default: the title)
+    #: and, where a family has several rules, this one's variant and the
+    #: question the variants answer (e.g. "Plank" / "Forearms" / "Support").
+    family: str = ""
+    variant: str = ""
+    variant_label: str = "Variant"
     thresholds: tuple[Threshold, ...] = ()
     faults: tuple[Fault, ...] = ()
-    #: Hold target in seconds for hold exercises (None for rep exercises).
-    hold_target_s: float | None = None
-    #: The sides the hold target must be reached on: ("both",) for one timer,
-    #: ("left", "right") for a timer per side (side plank).
-    hold_sides: tuple[str, ...] = ("both",)
-    #: Rep exercises: thresholds (names) for the counter, ``(up, down)``; the
-    #: counter follows :attr:`Verdict.rep_value`.
-    rep_thresholds: tuple[str, str] | None = None
-    #: Rep exercises: ("left", "right") for reps per side, ("both",) for
-    #: bilateral reps (counted whatever side the verdict names).
-    rep_sides: tuple[str, ...] = ("left", "right")
-    #: Rep exercises: the threshold giving the rep value's speed (units per
-    #: second) above which the body is between positions: faults wait.
-    rep_motion: str | None = None
+    #: What is counted (:mod:`pose_rules.goals`): a hold, reps, repeats...
+    goal: "pose_rules.goals.Goal"  # noqa: F821 (declared by each rule; goals.py imports this module)
+    #: The threshold giving the rep value's speed (units per second) above
+    #: which the body is between positions (lifting, lowering): faults wait.
+    motion: str | None = None
     #: Which camera view the exercise needs: "side" or "front".
     view: str = "side"
     #: Joints the live camera check wants in view on the side facing the camera.
@@ -313,9 +325,33 @@ class Rule:
     #: The measures that matter, most important first (charts, video overlay).
     key_measures: tuple[KeyMeasure, ...] = ()
 
-    @property
-    def hold_per_side(self) -> bool:
-        return self.hold_sides != ("both",)
+    # -- thresholds -----------------------------------------------------------
+    def all_thresholds(self) -> tuple[Threshold, ...]:
+        """Every tunable number: the rule's own, its goal's and the engine's timing."""
+        return tuple(self.thresholds) + self.goal.thresholds() + TIMING_THRESHOLDS
+
+    def defaults(self) -> dict[str, float]:
+        return {t.name: t.default for t in self.all_thresholds()}
+
+    def resolve(self, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+        """Defaults with ``overrides`` applied; unknown names, non-numbers,
+        values outside a threshold's range and values that do not fit together
+        raise :class:`ThresholdError`."""
+        table = {t.name: t for t in self.all_thresholds()}
+        values = {n: t.default for n, t in table.items()}
+        for key, value in (overrides or {}).items():
+            if key not in table:
+                raise ThresholdError(f"{self.name}: unknown threshold '{key}' (known: {', '.join(table)})")
+            t = table[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ThresholdError(f"{self.name}.{key}: expected a number, got {value!r}")
+            if not (t.min <= value <= t.max):
+                raise ThresholdError(f"{self.name}.{key} = {value} is outside its range {t.min}..{t.max} {t.unit}")
+            values[key] = float(value)
+        problem = self.goal.check(values)
+        if problem:
+            raise ThresholdError(f"{self.name}: {problem}")
+        return values
 
     def fault(self, name: str) -> Fault:
         for f in self.faults:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from coach.geometry import angle_at, elevation
+from coach.core.geometry import angle_at, elevation
 from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict, common_thresholds
+from .goals import Reps
 
 _COMMON = common_thresholds() + (
     Threshold("leg_level_deg", "deg", 0.0, -20.0, 20.0,
@@ -54,8 +55,8 @@ _LEG_FAULTS = (
 
 class _Quadruped(Rule):
     view = "side"
-    rep_thresholds = ("rep_up_deg", "rep_down_deg")
-    rep_motion = "moving_deg_s"
+    goal = Reps("rep_up_deg", "rep_down_deg")
+    motion = "moving_deg_s"
     setup_joints = ("shoulder", "wrist", "hip", "knee")  # judged without the feet, which may leave the frame
     key_measures = (
         KeyMeasure("lifted_thigh_deg", "Lifted thigh above hip level (0 = level, -90 = hanging)", "deg",

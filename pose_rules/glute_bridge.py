@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from coach.geometry import angle_at, dist, elevation, height_above_line, signed_bend
+from coach.core.geometry import angle_at, dist, elevation, height_above_line, signed_bend
 from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict, common_thresholds
+from .goals import BOTH, Hold, Reps
 
 _THRESHOLDS = common_thresholds() + (
     Threshold("hip_neutral_deg", "deg", 0.0, -15.0, 15.0,
@@ -56,10 +57,8 @@ class GluteBridge(Rule):
                    "Counts the good-form hold and every lift of the hips.")
     thresholds = _THRESHOLDS
     faults = _FAULTS
-    hold_target_s = 60.0
-    rep_thresholds = ("rep_up_lift", "rep_down_lift")
-    rep_sides = ("both",)
-    rep_motion = "moving_lift_s"
+    goal = Hold(60.0) + Reps("rep_up_lift", "rep_down_lift", rep_sides=BOTH)
+    motion = "moving_lift_s"
     view = "side"
     key_measures = (
         KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-knee line (+ up, - down)", "deg",

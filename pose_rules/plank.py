@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from coach.geometry import angle_at, dist, elevation, height_above_line, incline, signed_bend
+from coach.core.geometry import angle_at, dist, elevation, height_above_line, incline, signed_bend
 from .base import (GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict,
                    common_thresholds)
+from .goals import Hold
 
 _SIDE_JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle")
 
@@ -76,7 +77,7 @@ def _hip_line(end: str) -> KeyMeasure:
 class _PlankBase(Rule):
     view = "side"
     key_measures = (_hip_line("ankle"),)
-    hold_target_s = 60.0
+    goal = Hold(60.0)
     #: "any", "forearm" or "hands"
     support = "any"
     on_knees = False
@@ -181,6 +182,7 @@ _FAULTS = (
 class Plank(_PlankBase):
     name = "plank"
     title = "Plank (forearms or hands)"
+    family, variant, variant_label = "Plank", "Forearms or hands", "Support"
     description = "Front plank on the forearms or on straight arms, on the toes; body in one straight line."
     thresholds = common_thresholds() + _LINE + _POSITION + _TOES
     faults = _FAULTS
@@ -189,6 +191,7 @@ class Plank(_PlankBase):
 class ForearmPlank(Plank):
     name = "forearm_plank"
     title = "Forearm plank"
+    variant = "Forearms"
     description = "Plank on the forearms, elbows under the shoulders, on the toes."
     support = "forearm"
 
@@ -196,6 +199,7 @@ class ForearmPlank(Plank):
 class HighPlank(Plank):
     name = "high_plank"
     title = "High plank"
+    variant = "Straight arms (high plank)"
     description = "Plank on straight arms, hands under the shoulders, on the toes."
     support = "hands"
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from coach.geometry import angle_at, dist, elevation, height_above_line, incline, signed_bend
+from coach.core.geometry import angle_at, dist, elevation, height_above_line, incline, signed_bend
 from .base import GOOD, NOT_IN_POSITION, Body, Fault, KeyMeasure, Limit, Rule, Threshold, Verdict, common_thresholds
+from .goals import LEFT_RIGHT, Hold
 
 _JOINTS = ("shoulder", "elbow", "hip", "knee", "ankle")
 
@@ -44,11 +45,11 @@ _FAULTS = (
 class SidePlank(Rule):
     name = "side_plank"
     title = "Side plank (either side)"
+    family, variant, variant_label = "Side plank", "Both sides, timed separately", "Side"
     description = "Side plank on one forearm or hand, body in a straight line; timed per side."
     thresholds = _THRESHOLDS
     faults = _FAULTS
-    hold_target_s = 45.0
-    hold_sides = ("left", "right")
+    goal = Hold(45.0, LEFT_RIGHT)
     view = "front"
     key_measures = (
         KeyMeasure("hip_bend_deg", "Hip bend out of the shoulder-ankle line (+ up, - down)", "deg",
@@ -111,17 +112,19 @@ class SidePlank(Rule):
 class SidePlankLeft(SidePlank):
     name = "side_plank_left"
     title = "Side plank, left side down"
+    variant = "Left side down"
     description = "Side plank resting on the left forearm."
     only_side = "left"
-    hold_sides = ("left",)
+    goal = Hold(45.0, ("left",))
 
 
 class SidePlankRight(SidePlank):
     name = "side_plank_right"
     title = "Side plank, right side down"
+    variant = "Right side down"
     description = "Side plank resting on the right forearm."
     only_side = "right"
-    hold_sides = ("right",)
+    goal = Hold(45.0, ("right",))
 
 
 RULES = (SidePlank(), SidePlankLeft(), SidePlankRight())

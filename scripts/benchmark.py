@@ -10,8 +10,8 @@ Measures, on one clip:
 2. bare inference    ``PoseEstimator.process`` over frames already in memory
                      (the reference throughput; first frames reported apart)
 3. rules + engine    ``Engine.update`` over the clip's pose frames (and with
-                     ``ReportBuilder.add``), repeated ``--repeat`` times
-4. annotation        ``SkeletonAnnotator`` + ``HudAnnotator``; H.264 encoding
+                     the session's report), repeated ``--repeat`` times
+4. annotation        skeleton, guide and HUD annotators; H.264 encoding
                      with ``VideoWriter(max_side=1280)``
 5. full analysis     the CLI's pipeline (background decode + inference +
                      engine + report), then with annotation + writing
@@ -56,7 +56,7 @@ def line(label: str, value: str) -> None:
 
 
 def resolve_model_path(arg: str | None) -> Path:
-    from coach.models import ModelError, resolve_model
+    from coach.media.models import ModelError, resolve_model
 
     try:
         return Path(resolve_model("full", arg))
@@ -70,7 +70,7 @@ def resolve_model_path(arg: str | None) -> Path:
 
 
 def bench_decode(clip: Path) -> dict:
-    from coach.video import iter_frames
+    from coach.media.video import iter_frames
 
     n = 0
     t0 = perf()
@@ -81,13 +81,13 @@ def bench_decode(clip: Path) -> dict:
 
 
 def load_frames(clip: Path) -> list[tuple[np.ndarray, float]]:
-    from coach.video import iter_frames
+    from coach.media.video import iter_frames
 
     return [(rgb, t) for rgb, t in iter_frames(clip)]
 
 
 def bench_inference(frames, model: Path) -> tuple[dict, list]:
-    from coach.estimator import PoseEstimator
+    from coach.media.estimator import PoseEstimator
 
     t0 = perf()
     est = PoseEstimator(model)
@@ -117,22 +117,22 @@ def bench_inference(frames, model: Path) -> tuple[dict, list]:
 
 
 def bench_engine(poses, rule, repeat: int) -> dict:
-    from coach.analysis import ReportBuilder
-    from coach.engine import Engine
+    from coach.engine.engine import Engine
+    from coach.session.loop import Session
 
     def run(with_report: bool, timeline: bool = True) -> float:
         best = []
         for _ in range(repeat):
             eng = Engine(rule)
-            rb = ReportBuilder(rule, eng.th, timeline=timeline) if with_report else None
+            session = Session(rule, timeline=timeline) if with_report else None
             a = perf()
-            if rb is None:
+            if session is None:
                 for f in poses:
                     eng.update(f)
             else:
                 for f in poses:
-                    rb.add(f, eng.update(f))
-                rb.report(eng)
+                    session.feed(f)
+                session.report()
             best.append(perf() - a)
         return 1000 * statistics.median(best) / len(poses), 1000 * min(best) / len(poses)
 
@@ -145,17 +145,17 @@ def bench_engine(poses, rule, repeat: int) -> dict:
 
 
 def bench_annotation(frames, poses, rule, tmpdir: Path) -> dict:
-    from coach.annotate import HudAnnotator, SkeletonAnnotator
-    from coach.engine import Engine
-    from coach.video import VideoWriter
+    from coach.engine.engine import Engine
+    from coach.media.video import VideoWriter
+    from coach.session.loop import default_annotator
 
     eng = Engine(rule)
     states = [eng.update(f) for f in poses]
-    skel, hud = SkeletonAnnotator(eng.th["min_visibility"]), HudAnnotator()
+    draw = default_annotator(rule, eng.th)
     copies = [rgb.copy() for rgb, _ in frames]  # fresh canvases, copying not timed
     a = perf()
     for img, st in zip(copies, states):
-        hud(skel(img, st), st)
+        draw(img, st)
     draw_s = perf() - a
     h, w = copies[0].shape[:2]
     out = tmpdir / "annotated.mp4"
@@ -173,34 +173,16 @@ def bench_annotation(frames, poses, rule, tmpdir: Path) -> dict:
 
 def bench_full(clip: Path, model: Path, rule, tmpdir: Path, annotated: bool) -> dict:
     """The CLI's `coach analyze VIDEO` loop (max_side None, timeline on)."""
-    from coach.analysis import ReportBuilder
-    from coach.annotate import HudAnnotator, SkeletonAnnotator
-    from coach.engine import Engine
-    from coach.pipeline import video_poses
-    from coach.video import VideoWriter
+    from coach.session.loop import CallbackSink, Session, VideoSink, default_annotator, run
+    from coach.session.sources import video_frames
 
     t0 = perf()
-    engine = Engine(rule)
-    rb = ReportBuilder(rule, engine.th, source=str(clip), timeline=True)
-    annotators = (SkeletonAnnotator(engine.th["min_visibility"]), HudAnnotator())
-    writer = None
     marks = []
-    try:
-        for image, frame in video_poses(clip, model):
-            st = engine.update(frame)
-            rb.add(frame, st)
-            if annotated:
-                if writer is None:
-                    h, w = image.shape[:2]
-                    writer = VideoWriter(tmpdir / "full.mp4", fps=30.0, size=(w, h), max_side=1280)
-                for ann in annotators:
-                    image = ann(image, st)
-                writer.write(image, st.timestamp)
-            marks.append(perf())
-    finally:
-        if writer is not None:
-            writer.close()
-    rb.report(engine)
+    sinks = [CallbackSink(lambda item: marks.append(perf()))]
+    if annotated:
+        sinks.insert(0, VideoSink(default_annotator(rule, rule.resolve()), tmpdir / "full.mp4", fps=30.0,
+                                  max_side=1280))
+    run(video_frames(clip, model), Session(rule, source=str(clip), sinks=sinks))
     end = perf()
     n = len(marks)
     # steady state: from the WARMUP-th frame's completion to the last frame's
@@ -210,7 +192,7 @@ def bench_full(clip: Path, model: Path, rule, tmpdir: Path, annotated: bool) -> 
 
 
 def tiled_track(poses, minutes: float = TRACK_MINUTES, fps: float = TRACK_FPS):
-    from coach.pose import PoseTrack
+    from coach.core.pose import PoseTrack
 
     base = PoseTrack.from_frames(poses, meta={"source": "benchmark", "model": "full"})
     n_target = int(round(minutes * 60 * fps))
@@ -224,7 +206,7 @@ def tiled_track(poses, minutes: float = TRACK_MINUTES, fps: float = TRACK_FPS):
 
 
 def bench_reanalysis(poses, rule, thresholds: dict) -> dict:
-    from coach.analysis import analyze_track
+    from coach.session.loop import analyze_track
 
     track = tiled_track(poses)
     out = {"frames": len(track), "duration_s": track.duration, "thresholds": thresholds}
@@ -258,8 +240,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     import pose_rules
-    from coach.thresholds import defaults
-    from coach.video import probe
+    from coach.engine.thresholds import defaults
+    from coach.media.video import probe
 
     rule = pose_rules.get_rule(args.exercise)
     model = resolve_model_path(args.model)

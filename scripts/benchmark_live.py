@@ -4,7 +4,7 @@
     python scripts/benchmark_live.py [--clip PATH] [--model PATH] [--exercise bird_dog]
                                      [--max-side 640] [--camera-fps 30]
 
-Feeds a clip's frames, at camera size, through :class:`coach.live.LiveSession`
+Feeds a clip's frames, at camera size, through :class:`coach.session.live.LiveSession`
 (pose inference + setup check / engine + overlay drawing: everything the
 streamlit-webrtc callback does except the WebRTC transport) and prints:
 
@@ -39,10 +39,10 @@ def main() -> int:
     ap.add_argument("--camera-fps", type=float, default=30.0)
     args = ap.parse_args()
 
-    from coach.estimator import PoseEstimator
-    from coach.live import LiveSession
-    from coach.models import ensure_model
-    from coach.video import iter_frames
+    from coach.media.estimator import PoseEstimator
+    from coach.session.live import LiveSession
+    from coach.media.models import ensure_model
+    from coach.media.video import iter_frames
 
     model = args.model or (SHARED / "models" / "pose_landmarker_full.task")
     if not Path(model).is_file():
@@ -75,7 +75,7 @@ def main() -> int:
     if lags:
         print(f"fault -> cue on the overlay: {', '.join(f'{1000 * x:.0f}' for x in lags)} ms of frame time "
               f"(cue_delay_s = 500 ms by design; a fault must persist that long)")
-    print(f"summary: reps {summary.get('reps')}, good-form time {summary.get('good_hold_s')} s")
+    print(f"summary: {summary.progress.text()}")
     session.close()
     return 0
 

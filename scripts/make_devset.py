@@ -37,10 +37,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coach import derive as D  # noqa: E402
-from coach.geometry import elevation, signed_bend  # noqa: E402
-from coach.landmarks import Landmark as L  # noqa: E402
-from coach.pose import PoseFrame, PoseTrack  # noqa: E402
+from coach.evaluation import derive as D  # noqa: E402
+from coach.core.geometry import elevation, signed_bend  # noqa: E402
+from coach.core.landmarks import Landmark as L  # noqa: E402
+from coach.core.pose import PoseFrame, PoseTrack  # noqa: E402
 
 OUT = ROOT / "devset"
 TRACKS = OUT / "tracks"
@@ -66,8 +66,8 @@ class Reader:
     so that a rerun after a change to the derivations takes seconds."""
 
     def __init__(self, model: Path, cache: Path):
-        from coach.estimator import PoseEstimator
-        from coach.models import sha256_file
+        from coach.media.estimator import PoseEstimator
+        from coach.media.models import sha256_file
 
         self._cls = PoseEstimator
         self.model = model
@@ -84,7 +84,7 @@ class Reader:
         return t
 
     def still(self, path: Path, aspect: float) -> PoseFrame:
-        from coach.video import read_still
+        from coach.media.video import read_still
 
         def make():
             with self._cls(self.model) as est:
@@ -93,7 +93,7 @@ class Reader:
         return self._cached(key, make).frame(0)
 
     def clip(self, path: Path, aspect: float | None, max_side: int = 1280) -> PoseTrack:
-        from coach.video import iter_frames
+        from coach.media.video import iter_frames
 
         def make():
             frames = []

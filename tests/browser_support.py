@@ -1,4 +1,4 @@
-"""Infrastructure for the real-browser tests (tests/test_browser.py): the
+"""Infrastructure for the real-browser tests (tests/webapp/test_browser.py): the
 Streamlit server, headless Chromium with a fake camera, and small helpers
 that drive Streamlit widgets the way a user does.
 
@@ -22,7 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-MODEL = SHARED / "models" / "pose_landmarker_full.task"
 CLIPS = SHARED / "clips"
 PHOTOS = CLIPS / "free_exercise_db"
 BIRD_DOG = CLIPS / "polybag" / "bird_dog.mp4"
@@ -72,14 +71,14 @@ class App:
 
 
 @contextlib.contextmanager
-def streamlit_server(workdir: Path, timeout: float = 90.0):
-    """``streamlit run streamlit_app.py`` on a free port, with the shared
-    model and a private profile folder. Yields an :class:`App`."""
+def streamlit_server(workdir: Path, model: Path, timeout: float = 90.0):
+    """``streamlit run streamlit_app.py`` on a free port, with the pose
+    ``model`` (``COACH_MODEL``) and a private profile folder. Yields an :class:`App`."""
     profile_dir = workdir / "profiles"
     profile_dir.mkdir(parents=True, exist_ok=True)
     log = workdir / "streamlit.log"
     port = free_port()
-    env = dict(os.environ, COACH_MODEL=str(MODEL), COACH_PROFILE_DIR=str(profile_dir), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, COACH_MODEL=str(model), COACH_PROFILE_DIR=str(profile_dir), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
            "--server.port", str(port), "--server.headless", "true",
            # others may edit the sources while the tests run: no reloads mid-test
@@ -192,12 +191,18 @@ def selectbox_options(page, label: str) -> list[str]:
     return names
 
 
+def metric(page, label: str, scope=None):
+    """The st.metric labelled exactly ``label`` (not "Good-form reps left / right"
+    for "Reps left / right")."""
+    root = scope if scope is not None else page
+    exact = re.compile(rf"^\s*{re.escape(label)}\s*$")
+    return root.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=exact)).first
+
+
 def metric_value(page, label: str, scope=None) -> str:
     """The big number of the st.metric labelled ``label``."""
-    root = scope if scope is not None else page
-    m = root.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
-    return m.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return metric(page, label, scope).locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 def slider(page, label: str):
@@ -286,7 +291,8 @@ def spoken(page) -> list[dict]:
 
 
 def fmt_hud(d: dict) -> str:
-    keys = ("phase", "status", "person", "holdS", "repsLeft", "repsRight", "cue", "message", "frames", "dropped", "t")
+    keys = ("phase", "status", "person", "goal", "doneLeft", "doneRight", "doneTotal", "progress", "cue", "message",
+            "frames", "dropped", "t")
     return json.dumps({k: d.get(k) for k in keys}, ensure_ascii=False)
 
 

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from coach.landmarks import Landmark as L
-from coach.pose import PoseFrame
+from coach.core.landmarks import Landmark as L
+from coach.core.pose import PoseFrame
 
 JOINTS = ("shoulder", "elbow", "wrist", "hip", "knee", "ankle", "heel", "foot_index", "ear")
 SIZE = (1280, 720)

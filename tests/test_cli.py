@@ -1,7 +1,10 @@
 """The ``coach`` command line as a user meets it: exit codes, one-line errors,
 the bundled sample, JSON output, listings and thresholds files.
 
-No pose model is needed: analyses here run on the bundled landmark tracks.
+No pose model is needed: analyses here run on the bundled landmark tracks, and
+the videos given are refused before a model is looked for (``COACH_MODEL``
+points at a missing file, so a test that did reach for one fails instead of
+installing it).
 """
 from __future__ import annotations
 
@@ -15,17 +18,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-MODEL = SHARED / "models" / "pose_landmarker_full.task"
 CLIPS = SHARED / "clips"
 SAMPLE = ROOT / "samples" / "bird_dog.track.npz"
 
 
 def coach(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    if MODEL.exists():
-        env["COACH_MODEL"] = str(MODEL)  # never try to install a model from a test
+    # never install a model from these tests: none of them needs one
+    env = dict(os.environ, COACH_MODEL=str(ROOT / "no-model-needed-here.task"))
     return subprocess.run([sys.executable, "-m", "coach.cli", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
+
+
+def reps_line(text: str) -> str:
+    """The summary's reps line (its words: ``reps  left 1, right 1  (good form: ...)``)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("reps ")]
+    assert len(lines) == 1, f"expected one reps line in:\n{text}"
+    return lines[0]
+
+
+def goal_part(summary: dict, kind: str) -> dict:
+    """One goal of the JSON summary: the goal itself, or one part of a goal set."""
+    goal = summary["goal"]
+    parts = goal.get("parts") or [goal]
+    found = [p for p in parts if p["kind"] == kind]
+    assert len(found) == 1, f"no single {kind} goal in {goal}"
+    return found[0]
 
 
 def assert_user_error(proc: subprocess.CompletedProcess, *words: str) -> str:
@@ -118,7 +135,8 @@ def test_missing_thresholds_file(tmp_path):
 
 def test_valid_thresholds_change_the_result(tmp_path):
     base = json.loads(coach("analyze", SAMPLE, "--json", "-", "-q").stdout)
-    assert base["summary"]["reps"] == {"left": 1, "right": 1}
+    assert base["summary"]["goal"]["kind"] == "reps"
+    assert base["summary"]["goal"]["done"] == {"left": 1, "right": 1}
     # the left rep only lifts the thigh to about -2.7 deg; demand -1 deg and it no longer counts
     left = [r for r in base["reps"] if r["side"] == "left"]
     assert len(left) == 1 and -1.0 > left[0]["peak"] > -30.0
@@ -129,11 +147,12 @@ def test_valid_thresholds_change_the_result(tmp_path):
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
     assert rep["thresholds"]["rep_up_deg"] == -1.0
-    assert rep["summary"]["reps"] == {"left": 0, "right": 1}
+    assert rep["summary"]["goal"]["done"] == {"left": 0, "right": 1}
+    assert rep["summary"]["goal"]["total"] == 1
     assert [r["side"] for r in rep["reps"]] == ["right"]
     # and the human summary says so too
     text = coach("analyze", SAMPLE, "--thresholds", p, "-q").stdout
-    assert "left 0, right 1" in text
+    assert reps_line(text).startswith("reps                left 0, right 1  (good form:"), text
 
 
 # ---------------------------------------------------------------- normal use
@@ -143,8 +162,7 @@ def test_default_command_analyses_the_bundled_sample():
     proc = coach("analyze", "-q")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "reps" in proc.stdout
-    assert "left 1, right 1" in proc.stdout
+    assert reps_line(proc.stdout) == "reps                left 1, right 1  (good form: left 0, right 1)"
     assert "bundled sample" in proc.stderr
 
 
@@ -154,18 +172,19 @@ def test_json_to_stdout():
     rep = json.loads(proc.stdout)  # the human summary goes to stderr, stdout is pure JSON
     for key in ("report_version", "summary", "faults", "reps", "timeline"):
         assert key in rep
-    assert rep["report_version"] == 1
+    assert rep["report_version"] == 2
     assert rep["exercise"] == "bird_dog"
     assert rep["summary"]["frames"] == len(rep["timeline"]) > 0
-    assert "reps" in proc.stderr
+    assert rep["summary"]["goal"]["done"] == {"left": 1, "right": 1}
+    assert reps_line(proc.stderr).startswith("reps                left 1, right 1")
 
 
 def test_json_to_file(tmp_path):
     out = tmp_path / "r.json"
     proc = coach("analyze", SAMPLE, "--json", out, "-q")
     assert proc.returncode == 0, proc.stderr
-    assert "reps" in proc.stdout
-    assert json.loads(out.read_text())["summary"]["reps"] == {"left": 1, "right": 1}
+    assert reps_line(proc.stdout).startswith("reps                left 1, right 1")
+    assert json.loads(out.read_text())["summary"]["goal"]["done"] == {"left": 1, "right": 1}
 
 
 @pytest.mark.parametrize("track,exercise", [("kocici_hrbet.track.npz", "bird_dog"),
@@ -175,9 +194,12 @@ def test_other_bundled_tracks(track, exercise):
     assert proc.returncode == 0, proc.stderr
     s = json.loads(proc.stdout)["summary"]
     if exercise == "bird_dog":
-        assert s["reps"] == {"left": 0, "right": 0}
+        assert s["goal"]["done"] == {"left": 0, "right": 0}
+        assert reps_line(proc.stderr).startswith("reps                left 0, right 0")
     else:
-        assert s["good_hold_s"] == 0
+        hold = goal_part(s, "hold")
+        assert hold["done"] == {"both": 0} and hold["longest_s"] == 0
+        assert "good-form hold      0.0 s of 60 s target" in proc.stderr
 
 
 def test_exercises_listing():
@@ -188,6 +210,9 @@ def test_exercises_listing():
         assert any(line.startswith(name + " ") for line in out.splitlines()), name
     for threshold in ("sag_deg", "pike_deg", "rep_up_deg", "min_visibility", "hold_target_s"):
         assert threshold in out
+    heads = {line.split()[0]: line for line in out.splitlines() if line and not line[0].isspace()}
+    assert "(hold 60 s; side view)" in heads["plank"]
+    assert "(5 reps per side;" in heads["bird_dog"]
 
 
 def test_exercises_one():
@@ -205,7 +230,9 @@ def test_exercises_json():
         assert data[name]["thresholds"], name
         assert all("name" in t and "default" in t for t in data[name]["thresholds"])
     assert "rep_up_deg" in {t["name"] for t in data["bird_dog"]["thresholds"]}
-    assert data["bird_dog"]["reps"] is True
+    assert data["bird_dog"]["goal"] == {"kind": "reps", "text": "5 reps per side"}
+    assert data["plank"]["goal"] == {"kind": "hold", "text": "hold 60 s"}
+    assert data["glute_bridge"]["goal"]["kind"] == "set"
 
 
 def test_exercises_unknown():

@@ -1,8 +1,11 @@
 """Integration tests: the real MediaPipe model on real photos and clips.
 
-Needs the shared data beside the checkout (../shared/models, ../shared/clips);
-everything here is skipped cleanly when it is missing. Each clip is analysed
-once per session (session-scoped fixtures), through the ``coach`` CLI.
+The model is the one the product provisions (the ``pose_model`` fixture,
+:func:`coach.media.models.ensure_model`; the CLI gets it as ``COACH_MODEL``).
+The photos and clips are the shared data beside the checkout
+(../shared/clips): the tests that need them are skipped cleanly when it is
+missing, before any model is looked for. Each clip is analysed once per
+session (session-scoped fixtures), through the ``coach`` CLI.
 """
 from __future__ import annotations
 
@@ -20,7 +23,6 @@ import pose_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-MODEL = SHARED / "models" / "pose_landmarker_full.task"
 CLIPS = SHARED / "clips"
 PHOTOS = CLIPS / "free_exercise_db"
 POLYBAG = CLIPS / "polybag"
@@ -45,49 +47,82 @@ def _read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def _pose(image: np.ndarray):
-    """Run a fresh estimator on one still image (VIDEO mode, t = 0)."""
-    from coach.estimator import PoseEstimator
-
-    with PoseEstimator(_need(MODEL)) as est:
-        return est.process(image, 0.0)
-
-
-_POSES: dict[str, object] = {}
+def goal_part(summary: dict, kind: str) -> dict:
+    """One goal of a JSON report's summary: the goal itself, or one part of a goal set."""
+    goal = summary["goal"]
+    parts = goal.get("parts") or [goal]
+    found = [p for p in parts if p["kind"] == kind]
+    assert len(found) == 1, f"no single {kind} goal in {goal}"
+    return found[0]
 
 
-def photo_pose(rel: str):
-    """PoseFrame of a free_exercise_db photo, cached for the session."""
-    if rel not in _POSES:
-        _POSES[rel] = _pose(_read_rgb(PHOTOS / rel))
-    return _POSES[rel]
+# Fixtures needing shared data name it first (``photos``, ``polybag``), so a
+# missing folder skips the test before the model fixture is set up.
 
 
-def judge(rel: str, exercise: str):
-    frame = photo_pose(rel)
-    assert frame.detected, f"no person found in {rel}"
-    return pose_rules.evaluate(exercise, frame)
+@pytest.fixture(scope="session")
+def photos() -> Path:
+    return _need(PHOTOS)
 
 
-def coach(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, COACH_MODEL=str(_need(MODEL)))
-    proc = subprocess.run([sys.executable, "-m", "coach.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    if check:
-        assert proc.returncode == 0, f"coach {' '.join(args)} failed:\n{proc.stderr}"
-    return proc
+@pytest.fixture(scope="session")
+def polybag() -> Path:
+    return _need(POLYBAG)
 
 
-def analyze(src: Path, exercise: str | None, out: Path, *extra: str) -> dict:
-    args = ["analyze", str(src), "--json", str(out), "-q", *extra]
-    if exercise:
-        args += ["-e", exercise]
-    coach(*args)
-    return json.loads(out.read_text(encoding="utf-8"))
+@pytest.fixture(scope="session")
+def photo_pose(photos, pose_model):
+    """photo_pose(rel) -> PoseFrame of a free_exercise_db photo (a fresh
+    estimator per photo, VIDEO mode, t = 0), cached for the session."""
+    from coach.media.estimator import PoseEstimator
+
+    cache: dict[str, object] = {}
+
+    def get(rel: str):
+        if rel not in cache:
+            with PoseEstimator(pose_model) as est:
+                cache[rel] = est.process(_read_rgb(photos / rel), 0.0)
+        return cache[rel]
+    return get
+
+
+@pytest.fixture(scope="session")
+def judge(photo_pose):
+    """judge(rel, exercise) -> the rule's verdict on a photo."""
+    def get(rel: str, exercise: str):
+        frame = photo_pose(rel)
+        assert frame.detected, f"no person found in {rel}"
+        return pose_rules.evaluate(exercise, frame)
+    return get
+
+
+@pytest.fixture(scope="session")
+def coach(pose_model):
+    """coach(*args, check=True) -> the ``coach`` CLI run with the provisioned model."""
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = dict(os.environ, COACH_MODEL=str(pose_model))
+        proc = subprocess.run([sys.executable, "-m", "coach.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        if check:
+            assert proc.returncode == 0, f"coach {' '.join(args)} failed:\n{proc.stderr}"
+        return proc
+    return run
+
+
+@pytest.fixture(scope="session")
+def analyze(coach):
+    """analyze(src, exercise, out, *extra) -> the JSON report of ``coach analyze``."""
+    def run(src: Path, exercise: str | None, out: Path, *extra: str) -> dict:
+        args = ["analyze", str(src), "--json", str(out), "-q", *extra]
+        if exercise:
+            args += ["-e", exercise]
+        coach(*args)
+        return json.loads(out.read_text(encoding="utf-8"))
+    return run
 
 
 def _write_video(path: Path, image: np.ndarray, n: int = 30, fps: int = 30) -> Path:
-    from coach.video import VideoWriter
+    from coach.media.video import VideoWriter
 
     h, w = image.shape[:2]
     with VideoWriter(path, fps=fps, size=(w, h)) as writer:
@@ -144,7 +179,7 @@ PHOTO_CASES = [
 
 @pytest.mark.parametrize("photo,exercise,expected", PHOTO_CASES,
                          ids=lambda v: v if isinstance(v, str) else None)
-def test_labelled_photo(photo, exercise, expected):
+def test_labelled_photo(judge, photo, exercise, expected):
     v = judge(photo, exercise)
     detail = f"{photo} as {exercise}: status={v.status} faults={v.faults} measures={v.measures}"
     if expected == "not good":
@@ -156,13 +191,13 @@ def test_labelled_photo(photo, exercise, expected):
         assert v.status == expected, detail
 
 
-def test_glute_kickback_start_has_no_leg_fault():
+def test_glute_kickback_start_has_no_leg_fault(judge):
     v = judge("Glute_Kickback/0.jpg", "hip_extension")
     assert v.status == "good", (v.status, v.faults, v.measures)
     assert not any("leg" in f for f in v.faults)
 
 
-def test_glute_kickback_leg_too_high():
+def test_glute_kickback_leg_too_high(judge):
     v = judge("Glute_Kickback/1.jpg", "hip_extension")
     assert "leg_too_high" in v.faults, (v.status, v.faults, v.measures)
 
@@ -178,7 +213,7 @@ NEGATIVE_CASES = [
 
 
 @pytest.mark.parametrize("photo,exercise", NEGATIVE_CASES)
-def test_negative_photo_is_never_good(photo, exercise):
+def test_negative_photo_is_never_good(judge, photo, exercise):
     v = judge(photo, exercise)
     assert v.status != "good", f"{photo} judged good as {exercise}: measures={v.measures}"
 
@@ -192,10 +227,9 @@ def outdir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def bird_dog_live(outdir):
+def bird_dog_live(polybag, outdir, analyze):
     """bird_dog.mp4 analysed live, also saving its landmark track."""
-    clip = _need(POLYBAG / "bird_dog.mp4")
-    _need(MODEL)
+    clip = _need(polybag / "bird_dog.mp4")
     track = outdir / "bird_dog.npz"
     rep = analyze(clip, "bird_dog", outdir / "bird_dog_live.json", "--save-track", str(track))
     return rep, track
@@ -203,7 +237,8 @@ def bird_dog_live(outdir):
 
 def test_bird_dog_clip_reps(bird_dog_live):
     rep, _ = bird_dog_live
-    assert rep["summary"]["reps"] == {"left": 1, "right": 1}
+    assert rep["summary"]["goal"]["kind"] == "reps"
+    assert rep["summary"]["goal"]["done"] == {"left": 1, "right": 1}
     assert len(rep["reps"]) == 2
     labelled = [(1.8, 5.2), (8.7, 12.3)]
     for lo, hi in labelled:
@@ -212,7 +247,7 @@ def test_bird_dog_clip_reps(bird_dog_live):
     assert {r["side"] for r in rep["reps"]} == {"left", "right"}
 
 
-def test_bird_dog_replay_equals_live(bird_dog_live, outdir):
+def test_bird_dog_replay_equals_live(bird_dog_live, outdir, analyze):
     live, track = bird_dog_live
     assert track.is_file()
     replay = analyze(track, "bird_dog", outdir / "bird_dog_replay.json")
@@ -223,28 +258,25 @@ def test_bird_dog_replay_equals_live(bird_dog_live, outdir):
     assert a == b
 
 
-def test_pelvic_tilts_are_not_a_bridge(outdir):
-    clip = _need(POLYBAG / "podsazeni_panve.mp4")
-    _need(MODEL)
+def test_pelvic_tilts_are_not_a_bridge(polybag, outdir, analyze):
+    clip = _need(polybag / "podsazeni_panve.mp4")
     s = analyze(clip, "glute_bridge", outdir / "podsazeni.json")["summary"]
     assert s["frames_with_person"] > 0
-    assert s["good_hold_s"] == 0
+    assert goal_part(s, "hold")["done"] == {"both": 0}
     assert s["time_in_position_s"] < 1.0
 
 
-def test_cat_back_gives_no_bird_dog_reps(outdir):
-    clip = _need(POLYBAG / "kocici_hrbet.mp4")
-    _need(MODEL)
+def test_cat_back_gives_no_bird_dog_reps(polybag, outdir, analyze):
+    clip = _need(polybag / "kocici_hrbet.mp4")
     s = analyze(clip, "bird_dog", outdir / "kocici.json")["summary"]
     assert s["frames_with_person"] > 0
-    assert s["reps"] == {"left": 0, "right": 0}
+    assert s["goal"]["done"] == {"left": 0, "right": 0}
 
 
 # ---------------------------------------------------------------- awkward input
 
 
-def test_video_without_a_person(tmp_path):
-    _need(MODEL)
+def test_video_without_a_person(tmp_path, analyze):
     h, w = 240, 320
     grad = np.linspace(40, 200, w, dtype=np.float32)[None, :, None]
     img = np.broadcast_to(grad, (h, w, 3)).astype(np.uint8)
@@ -253,15 +285,14 @@ def test_video_without_a_person(tmp_path):
     s = rep["summary"]
     assert s["frames"] == 30
     assert s["frames_with_person"] == 0
-    assert s["good_hold_s"] == 0
+    assert s["goal"]["kind"] == "hold" and s["goal"]["done"] == {"both": 0}
     assert s["time_in_position_s"] == 0
     assert rep["timeline"] and not any(r["status"] == "good" for r in rep["timeline"])
 
 
-def test_feet_out_of_frame(tmp_path):
-    _need(MODEL)
+def test_feet_out_of_frame(photos, tmp_path, photo_pose, analyze):
     full = photo_pose("Plank/1.jpg")
-    img = _read_rgb(PHOTOS / "Plank/1.jpg")
+    img = _read_rgb(photos / "Plank/1.jpg")
     w = img.shape[1]
     lm = full.landmarks
     head_x, ankle_x = lm[0, 0], lm[27:29, 0].mean()
@@ -279,17 +310,16 @@ def test_feet_out_of_frame(tmp_path):
     rows = rep["timeline"]
     assert rows and rep["summary"]["frames_with_person"] > 0
     assert not any(r["status"] == "good" for r in rows)
-    assert rep["summary"]["good_hold_s"] == 0
+    assert rep["summary"]["goal"]["done"] == {"both": 0}
     late = [r for r in rows if r["t"] >= 0.5]
     assert all(r["status"] == "cant_see" for r in late), {r["status"] for r in late}
     assert all(r["cue"] == "Move back so your feet are in view" for r in late), {r["cue"] for r in late}
 
 
-def test_phone_rotation_metadata(tmp_path):
-    _need(MODEL)
-    from coach.video import probe
+def test_phone_rotation_metadata(photos, tmp_path, analyze):
+    from coach.media.video import probe
 
-    upright = _read_rgb(PHOTOS / "Plank/1.jpg")
+    upright = _read_rgb(photos / "Plank/1.jpg")
     # the phone stores the picture turned a quarter counter-clockwise and asks players to
     # turn it 90 deg clockwise (PyAV's display rotation is counter-clockwise: -90)
     stored = np.ascontiguousarray(np.rot90(upright, k=1))

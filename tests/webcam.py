@@ -34,7 +34,7 @@ def _write(frames, dst: Path, fps: int) -> int:
 
 def video_to_y4m(src: str | Path, dst: str | Path, max_side: int = 640, fps: int = 30) -> int:
     """Re-encode a video as y4m at ``fps`` (frames picked by their timestamps)."""
-    from coach.video import iter_frames
+    from coach.media.video import iter_frames
 
     def frames():
         nxt = 0.0

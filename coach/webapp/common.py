@@ -8,29 +8,29 @@ from pathlib import Path
 import streamlit as st
 
 import pose_rules
-from coach.engine import rep_text
-from coach.models import DEFAULT_VARIANT, ModelError, ensure_model
-from coach.profiles import list_profiles, load_named
-from coach.thresholds import ThresholdError
+from coach import samples as bundled
+from coach.media.models import DEFAULT_VARIANT, ModelError, ensure_model
+from coach.engine.profiles import list_profiles, load_named
+from coach.engine.thresholds import ThresholdError
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 PRIVACY_NOTE = ("🔒 **Private:** everything runs on this computer. The camera picture goes from your "
                 "browser to this machine only, is analysed frame by frame and is not recorded. "
                 "No video is written anywhere unless you download it.")
 
-# Exercise families shown in the picker: label -> (variant label -> rule name)
-FAMILIES: dict[str, dict[str, str]] = {
-    "Plank": {"Forearms or hands": "plank", "Forearms": "forearm_plank", "Straight arms (high plank)": "high_plank"},
-    "Knee plank": {"": "knee_plank"},
-    "Side plank": {"Both sides, timed separately": "side_plank", "Left side down": "side_plank_left",
-                   "Right side down": "side_plank_right"},
-    "Glute bridge": {"": "glute_bridge"},
-    "Bird-dog": {"": "bird_dog"},
-    "Quadruped hip extension": {"": "hip_extension"},
-}
-VARIANT_LABEL = {"Plank": "Support", "Side plank": "Side"}
-_FAMILY_OF = {rule: (fam, var) for fam, vs in FAMILIES.items() for var, rule in vs.items()}
+def families() -> dict[str, dict[str, str]]:
+    """The picker's exercise families, from the rules' own declarations
+    (``family``, ``variant``): {family: {variant label: rule name}}, in the
+    order the rules are registered."""
+    out: dict[str, dict[str, str]] = {}
+    for name, rule in pose_rules.RULES.items():
+        out.setdefault(rule.family or rule.title, {})[rule.variant] = name
+    return out
+
+
+def _family_of(name: str) -> tuple[str, str]:
+    rule = pose_rules.RULES[name]
+    return rule.family or rule.title, rule.variant
 
 
 def camera_hint(rule) -> str:
@@ -41,14 +41,16 @@ def camera_hint(rule) -> str:
 
 def exercise_picker(key: str, default: str = "plank") -> str:
     """Exercise (and support / side where it matters); returns the rule name."""
-    fam0, var0 = _FAMILY_OF.get(default, ("Plank", "Forearms or hands"))
-    fams = list(FAMILIES)
-    fam = st.selectbox("Exercise", fams, index=fams.index(fam0), key=f"{key}_exercise")
-    variants = FAMILIES[fam]
+    fams = families()
+    fam0, var0 = _family_of(default) if default in pose_rules.RULES else (next(iter(fams)), "")
+    names = list(fams)
+    fam = st.selectbox("Exercise", names, index=names.index(fam0), key=f"{key}_exercise")
+    variants = fams[fam]
     if len(variants) == 1:
         return next(iter(variants.values()))
-    names = list(variants)
-    var = st.radio(VARIANT_LABEL.get(fam, "Variant"), names, index=names.index(var0) if fam == fam0 else 0,
+    labels = list(variants)
+    question = pose_rules.RULES[next(iter(variants.values()))].variant_label
+    var = st.radio(question, labels, index=labels.index(var0) if fam == fam0 and var0 in labels else 0,
                    key=f"{key}_variant_{fam}", horizontal=True)
     return variants[var]
 
@@ -89,10 +91,7 @@ def profile_picker(key: str, label: str = "Thresholds") -> tuple[str | None, dic
 
 def samples() -> dict[str, Path]:
     """Bundled landmark tracks: {label: path}."""
-    out = {}
-    for p in sorted(SAMPLES.glob("*.track.npz")):
-        out[p.name.replace(".track.npz", "")] = p
-    return out
+    return bundled.tracks()
 
 
 def rule_title(name: str) -> str:
@@ -103,22 +102,20 @@ def fmt_s(x) -> str:
     return "–" if x is None else f"{x:.1f} s"
 
 
-def summary_metrics(summary: dict, rule) -> None:
-    """The summary as big numbers."""
+def summary_metrics(report) -> None:
+    """A report (:class:`coach.engine.report.Report`) as big numbers: what
+    its goal counted, time in position and time with a fault."""
+    s, progress = report.summary, report.progress
+    goal_metrics = progress.metrics()
     cols = st.columns(4)
-    if rule.hold_target_s is not None:
-        cols[0].metric("Good-form hold", fmt_s(summary.get("good_hold_s")),
-                       help=f"Target {summary.get('hold_target_s') or rule.hold_target_s:.0f} s")
-        cols[1].metric("Longest good hold", fmt_s(summary.get("longest_hold_s")))
-        if summary.get("reps"):  # a hold that also counts lifts (glute bridge)
-            st.caption(f"Lifts: {rep_text(summary['reps'])} (good form: {rep_text(summary.get('good_reps'))})")
-    else:
-        reps, good = summary.get("reps") or {}, summary.get("good_reps") or {}
-        cols[0].metric("Reps left / right", f"{reps.get('left', 0)} / {reps.get('right', 0)}")
-        cols[1].metric("Good-form reps", f"{good.get('left', 0)} / {good.get('right', 0)}")
-    cols[2].metric("Time in position", fmt_s(summary.get("time_in_position_s")))
-    ft = summary.get("fault_time_s") or {}
-    cols[3].metric("Time with a fault", fmt_s(sum(ft.values())))
-    if ft:
-        worst = max(ft, key=ft.get)
-        st.markdown(f"Most frequent fault: **\"{rule.fault(worst).cue}\"** ({worst}, {ft[worst]:.1f} s in total)")
+    for col, (label, value, help_) in zip(cols[:2], goal_metrics[:2]):
+        col.metric(label, value, help=help_ or None)
+    if len(goal_metrics) > 2:  # more counted (the glute bridge's lifts)
+        st.caption(" · ".join(f"{label}: {value}" for label, value, _ in goal_metrics[2:]))
+    cols[2].metric("Time in position", fmt_s(s.time_in_position_s))
+    cols[3].metric("Time with a fault", fmt_s(sum(s.fault_time_s.values())))
+    if s.most_frequent_fault:
+        m = s.most_frequent_fault
+        st.markdown(f"Most frequent fault: **\"{m['cue']}\"** ({m['fault']}, {m['time_s']:.1f} s in total)")
+    if s.note:
+        st.caption(f"Note: {s.note}")

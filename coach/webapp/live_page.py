@@ -2,7 +2,7 @@
 frame on this machine.
 
 Threads: streamlit-webrtc calls :func:`_frames_callback` on its own worker
-thread. It hands the newest frame to the :class:`~coach.live.LiveSession`
+thread. It hands the newest frame to the :class:`~coach.session.live.LiveSession`
 (which holds its own lock) and returns the annotated picture; no ``st.*``
 call happens there. The page polls ``session.snapshot()`` a few times a
 second in a fragment to draw the big HUD and to speak new cues.
@@ -19,23 +19,20 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import pose_rules
-from coach.analysis import to_json
-from coach.engine import rep_text
-from coach.live import LiveSession, LiveSnapshot
-from coach.models import ModelError
-from coach.thresholds import ThresholdError
+from coach.engine.hud import (FAULT_TONE, GOOD_TONE, IDLE_TONE, POSITION_TONE, READY_TONE, UNSEEN_TONE,
+                              COUNTDOWN, HudView)
+from coach.engine.thresholds import ThresholdError
+from coach.media.models import ModelError
+from coach.session.live import LiveSession, LiveSnapshot
 
 from .common import PRIVACY_NOTE, camera_hint, exercise_picker, get_model, profile_picker, summary_metrics
 
 log = logging.getLogger(__name__)
 
 HUD_REFRESH_S = 0.25
-STATUS_STYLE = {  # background, text
-    "good": ("#1e9e4a", "Good form"),
-    "fault": ("#d33a2c", "Fix your form"),
-    "not_in_position": ("#e0a21a", "Get into position"),
-    "cant_see": ("#777777", "Can't see you"),
-}
+#: Background colour of the panel for each tone of the HUD view
+TONE_BG = {GOOD_TONE: "#1e9e4a", FAULT_TONE: "#d33a2c", POSITION_TONE: "#e0a21a", UNSEEN_TONE: "#777777",
+           READY_TONE: "#2d6cdf", IDLE_TONE: "#444444"}
 
 
 def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown: float,
@@ -46,7 +43,7 @@ def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown
     def factory():
         if data is None:
             raise ModelError("no pose model (run `coach models install`)")
-        from coach.estimator import PoseEstimator  # the only mediapipe user
+        from coach.media.estimator import PoseEstimator  # the pose landmarker (MediaPipe)
 
         return PoseEstimator(data)
     return LiveSession(factory, exercise, thresholds, countdown_s=countdown, calibrate_s=calibrate_s)
@@ -87,71 +84,53 @@ def _served() -> bool:
 
 
 def hud_html(s: LiveSnapshot) -> str:
-    """The big HUD (readable from 2-3 m). Its data-* attributes are what the
-    browser test reads."""
+    """The big HUD panel (readable from 2-3 m): the snapshot's
+    :class:`~coach.engine.hud.HudView`, the same view the video overlay draws.
+    Its data-* attributes are what the browser test reads."""
     e = html.escape
+    v: HudView = s.hud
+    done = s.progress.done
     attrs = {
         "phase": s.phase, "status": s.status or "", "person": int(bool(s.person)),
-        "hold-s": f"{s.hold_s:.2f}", "reps-left": (s.reps or {}).get("left", 0),
-        "reps-right": (s.reps or {}).get("right", 0), "reps-total": sum((s.reps or {}).values()), "cue": s.cue or "", "message": s.message or "",
-        "frames": s.frames, "dropped": s.frames_dropped, "t": "" if s.t is None else f"{s.t:.3f}",
+        "goal": s.progress.goal.name, "done-left": f"{done.get('left', 0):g}", "done-right": f"{done.get('right', 0):g}",
+        "done-total": f"{s.progress.total:g}", "progress": s.progress.text(), "cue": v.cue or "",
+        "message": v.message or "", "frames": s.frames, "dropped": s.frames_dropped,
+        "t": "" if s.t is None else f"{s.t:.3f}",
         # wall-clock ms when the shown frame was processed (the browser test measures display latency)
         "processed-ms": "" if s.processed_at is None else f"{s.processed_at * 1000:.0f}",
         "error": s.error or "",
     }
-    data = " ".join(f'data-{k}="{e(str(v))}"' for k, v in attrs.items())
-    rule = pose_rules.RULES[s.exercise]
-    if s.phase in ("waiting", "stopped"):
-        bg, head = "#444", "Press START and allow the camera" if s.phase == "waiting" else "Stopped"
-    elif s.phase == "setup":
-        bg, head = "#e0a21a", "Camera check"
-    elif s.phase == "countdown":
-        bg, head = "#2d6cdf", "Get ready"
-    elif s.phase == "calibrating":
-        bg, head = "#2d6cdf", "Calibrating"
-    else:
-        bg, head = STATUS_STYLE.get(s.status or "cant_see", ("#777", s.status or ""))
-
+    data = " ".join(f'data-{k}="{e(str(val))}"' for k, val in attrs.items())
+    bg = TONE_BG.get(v.tone, "#444444")
     big = ""
-    if s.phase in ("setup", "calibrating"):
-        big = f'<div style="font-size:44px;font-weight:700;line-height:1.15">{e(s.message or "Hold still…")}</div>'
-    elif s.phase == "countdown":
-        big = f'<div style="font-size:120px;font-weight:800;line-height:1">{e(s.message)}</div>'
-    elif s.phase in ("coaching", "stopped"):
-        if rule.hold_target_s is not None:
-            target = s.hold_target_s or rule.hold_target_s
-            if rule.hold_per_side and s.hold_by_side:
-                shown = s.hold_by_side.get(s.side or "", s.hold_s)
-                sides = " · ".join(f"{k} {v:.0f} s" for k, v in sorted(s.hold_by_side.items()) if k != "both")
-            else:
-                shown, sides = s.hold_s, ""
-            frac = max(0.0, min(1.0, shown / target)) if target else 0.0
-            big = (f'<div style="font-size:84px;font-weight:800;line-height:1">{shown:.0f}'
-                   f'<span style="font-size:40px"> / {target:.0f} s</span></div>'
-                   f'<div style="background:#ffffff55;height:22px;border-radius:11px;margin:10px 0">'
-                   f'<div style="background:{"#7CFC8A" if s.target_reached else "#fff"};height:22px;'
-                   f'border-radius:11px;width:{100 * frac:.0f}%"></div></div>'
-                   + (f'<div style="font-size:26px">{e(sides)}</div>' if sides else "")
-                   + ('<div style="font-size:30px;font-weight:700">Target reached!</div>' if s.target_reached else "")
-                   + (f'<div style="font-size:30px">Lifts {e(rep_text(s.reps))}</div>' if s.rep_target and s.reps else ""))
+    if v.message:
+        if v.phase == COUNTDOWN:
+            big = f'<div style="font-size:120px;font-weight:800;line-height:1">{e(v.message)}</div>'
         else:
-            reps = s.reps or {}
-            tgt = f'<span style="font-size:36px"> / {s.rep_target}</span>' if s.rep_target else ""
-            rows = [("", "both")] if set(reps) == {"both"} else [("Left", "left"), ("Right", "right")]
-            big = "".join(f'<div style="font-size:64px;font-weight:800;line-height:1.1">{label} {reps.get(k, 0)}{tgt}</div>'
-                          for label, k in rows)
+            big = f'<div style="font-size:44px;font-weight:700;line-height:1.15">{e(v.message)}</div>'
+    hl = v.headline
+    if hl is not None and not v.message:
+        big = f'<div style="font-size:84px;font-weight:800;line-height:1">{e(hl.big)}</div>'
+        if hl.fraction is not None:
+            big += (f'<div style="background:#ffffff55;height:22px;border-radius:11px;margin:10px 0">'
+                    f'<div style="background:{"#7CFC8A" if hl.reached else "#fff"};height:22px;'
+                    f'border-radius:11px;width:{100 * hl.fraction:.0f}%"></div></div>')
+        if hl.sub:
+            big += f'<div style="font-size:30px">{e(hl.sub)}</div>'
+        for line in hl.extra:
+            big += f'<div style="font-size:30px">{e(line)}</div>'
+        if hl.reached:
+            big += '<div style="font-size:30px;font-weight:700">Target reached!</div>'
     cue = ""
-    if s.phase == "coaching" and s.cue:
-        cue = f'<div style="font-size:48px;font-weight:800;margin-top:12px;line-height:1.1">{e(s.cue)}</div>'
-    if s.calibration_error and s.phase in ("countdown", "calibrating"):
-        cue += f'<div style="font-size:22px;margin-top:10px">Calibration refused: {e(s.calibration_error)}</div>'
-    if s.error:
-        cue += f'<div style="font-size:20px;margin-top:10px">⚠ {e(s.error)}</div>'
+    if v.cue:
+        cue = f'<div style="font-size:48px;font-weight:800;margin-top:12px;line-height:1.1">{e(v.cue)}</div>'
+    for note in v.notes:
+        cue += f'<div style="font-size:20px;margin-top:10px">{e(note)}</div>'
     diag = (f"{s.fps:.0f} frames/s · {s.process_ms:.0f} ms per frame · {s.frames_dropped} skipped to keep up"
             if s.frames else "")
     return (f'<div id="coach-hud" {data} style="background:{bg};color:#fff;border-radius:14px;padding:18px 22px;'
             f'font-family:sans-serif;min-height:260px">'
-            f'<div style="font-size:34px;font-weight:700;margin-bottom:8px">{e(head)}</div>{big}{cue}'
+            f'<div style="font-size:34px;font-weight:700;margin-bottom:8px">{e(v.title)}</div>{big}{cue}'
             f'<div style="font-size:13px;opacity:.8;margin-top:14px">{e(diag)}</div></div>')
 
 
@@ -303,7 +282,7 @@ def _calibration_box(session: LiveSession, rule, profile_name: str | None) -> No
     name = c1.text_input("Save it as a profile", value=profile_name or "", key="live_cal_name",
                          placeholder="e.g. my plank")
     if c2.button("Save calibration", key="live_cal_save", disabled=not name.strip()):
-        from coach.profiles import save_named
+        from coach.engine.profiles import save_named
 
         try:
             path = save_named(name, rule.name, cal.values, calibration=cal.record(), merge=True)
@@ -328,8 +307,8 @@ SETUP_TEXT = """
 """
 
 
-def _show_summary(summary: dict, rule) -> None:
+def _show_summary(report, rule) -> None:
     st.subheader("Your session")
-    summary_metrics(summary, rule)
-    st.download_button("Download session summary (JSON)", to_json(summary), file_name=f"{rule.name}.session.json",
+    summary_metrics(report)
+    st.download_button("Download session report (JSON)", report.to_json(), file_name=f"{rule.name}.session.json",
                        mime="application/json", key="live_dl", on_click="ignore")

@@ -10,14 +10,13 @@ from pathlib import Path
 import streamlit as st
 
 import pose_rules
-from coach.analysis import to_json
-from coach.annotate import GuideAnnotator, HudAnnotator, SkeletonAnnotator
-from coach.charts import timeline_chart
-from coach.models import ModelError
-from coach.pose import PoseTrack, TrackError
-from coach.review import review_track, review_video
-from coach.thresholds import ThresholdError
-from coach.video import VideoError
+from coach.session.loop import default_annotator
+from coach.webapp.charts import timeline_chart
+from coach.media.models import ModelError
+from coach.core.pose import PoseTrack, TrackError
+from coach.session.review import review_track, review_video
+from coach.engine.thresholds import ThresholdError
+from coach.media.video import VideoError
 
 from .common import PRIVACY_NOTE, exercise_picker, get_model, profile_picker, samples, summary_metrics
 
@@ -25,21 +24,9 @@ MAX_UPLOAD_MB = 500
 VIDEO_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
 
 
-def annotator(rule, thresholds):
-    skeleton = SkeletonAnnotator(thresholds.get("min_visibility", 0.5))
-    guide = GuideAnnotator(rule)
-    hud = HudAnnotator()
-
-    def draw(image, state):
-        return hud(guide(skeleton(image, state), state), state)
-    return draw
-
-
 def _run_review(slot, kind: str, data, name: str, rule_name: str, overrides: dict, profile_name: str | None) -> None:
     rule = pose_rules.RULES[rule_name]
-    from coach.thresholds import resolve
-
-    th = resolve(rule, overrides)
+    th = rule.resolve(overrides)
     bar = slot.progress(0.0, text="Analysing…")
 
     def progress(f: float) -> None:
@@ -47,13 +34,13 @@ def _run_review(slot, kind: str, data, name: str, rule_name: str, overrides: dic
 
     t0 = time.perf_counter()
     if kind == "track":
-        result = review_track(data, rule, overrides, annotate=annotator(rule, th), progress=progress)
+        result = review_track(data, rule, overrides, annotate=default_annotator(rule, th), progress=progress)
     else:
         model = get_model()
         if model is None:
             bar.empty()
             return
-        result = review_video(data, rule, overrides, model[0], name=name, annotate=annotator(rule, th),
+        result = review_video(data, rule, overrides, model[0], name=name, annotate=default_annotator(rule, th),
                               progress=progress, model_name=model[1])
     bar.progress(1.0, text=f"Done in {time.perf_counter() - t0:.1f} s")
     st.session_state["review"] = {
@@ -134,20 +121,15 @@ def review_page() -> None:
 def show_review(rv: dict) -> None:
     rule = pose_rules.RULES[rv["exercise"]]
     report = rv["report"]
-    s = report["summary"]
+    s = report.summary
     st.subheader(f"{rule.title} — {rv['name']}")
-    if s["frames_with_person"] == 0:
+    if s.frames_with_person == 0:
         st.warning("No person was found in this clip, so nothing could be judged.")
-    elif s["time_in_position_s"] == 0:
+    elif s.time_in_position_s == 0:
         st.warning(f"The person was never in the {rule.title.lower()} position, so no form was judged. "
                    "Check the exercise and that the camera sees them from the side, whole body in view.")
-    summary_metrics(s, rule)
-    if rule.hold_target_s is not None:
-        by_side = s.get("hold_by_side_s") or {}
-        side_txt = ", ".join(f"{k} {v:.1f} s" for k, v in sorted(by_side.items()) if k != "both")
-        st.write(f"Good-form hold **{s['good_hold_s']:.1f} s** of the {s['hold_target_s']:.0f} s target"
-                 + (f" ({side_txt})" if side_txt else "")
-                 + (" — **target reached**." if s.get("target_reached") else "."))
+    summary_metrics(report)
+    st.write(" · ".join(f"{label.capitalize()}: **{text}**" for label, text in report.progress.lines()))
 
     vid, chart = st.columns([2, 3])
     with vid:
@@ -161,21 +143,23 @@ def show_review(rv: dict) -> None:
         st.caption("Key measures over time, the thresholds that judge them (lines), fault time shaded; "
                    "grey where the person was not in position or not visible.")
 
-    if report["faults"]:
+    if report.faults:
         st.markdown("**Faults**")
-        st.dataframe([{"from (s)": f["start"], "to (s)": f["end"], "fault": f["fault"], "cue": f["cue"]}
-                      for f in report["faults"]], hide_index=True, width="stretch")
+        st.dataframe([{"from (s)": round(f.start, 2), "to (s)": round(f.end, 2), "fault": f.fault, "cue": f.cue}
+                      for f in report.faults], hide_index=True, width="stretch")
     else:
         st.markdown("**Faults:** none")
-    if report["reps"]:
-        st.markdown("**Reps**")
-        st.dataframe([{"side": ", ".join(f"{r[k]} {k}" for k in ("leg", "arm") if r.get(k)) or r["side"], "from (s)": r["start"], "to (s)": r["end"], "held at top (s)": r["top_s"],
-                       "good form": "yes" if r["good"] else ", ".join(r["faults"])} for r in report["reps"]],
-                     hide_index=True, width="stretch")
+    if report.reps:
+        st.markdown(f"**{rule.goal.parts()[-1].chart_label.capitalize()}**")
+        st.dataframe([{"side": ", ".join(f"{r[k]} {k}" for k in ("leg", "arm") if r.get(k)) or r["side"],
+                       "from (s)": r["start"], "to (s)": r["end"],
+                       "held (s)": r.get("top_s", r.get("hold_s")),
+                       "good form": "yes" if r.get("good", True) else ", ".join(r.get("faults", ()))}
+                      for r in report.reps], hide_index=True, width="stretch")
 
     stem = Path(rv["name"]).name.split(".")[0] or "clip"
     d1, d2, d3 = st.columns(3)
-    d1.download_button("Download report (JSON)", to_json(report), file_name=f"{stem}.{rule.name}.report.json",
+    d1.download_button("Download report (JSON)", report.to_json(), file_name=f"{stem}.{rule.name}.report.json",
                        mime="application/json", key="dl_report", on_click="ignore")
     if rv.get("video"):
         d2.download_button("Download annotated video (MP4)", rv["video"], file_name=f"{stem}.{rule.name}.annotated.mp4",

@@ -9,14 +9,13 @@ import math
 import streamlit as st
 
 import pose_rules
-from coach.analysis import to_json
-from coach.calibration import calibratable
-from coach.charts import timeline_chart
-from coach.engine import rep_text
-from coach.pose import PoseTrack, TrackError
-from coach.profiles import list_profiles, load_named, profiles_dir, save_named
-from coach.review import reevaluate
-from coach.thresholds import ThresholdError, defaults, describe, engine_thresholds
+from coach.engine.report import to_json
+from coach.session.calibration import calibratable
+from coach.webapp.charts import timeline_chart
+from coach.core.pose import PoseTrack, TrackError
+from coach.engine.profiles import list_profiles, load_named, profiles_dir, save_named
+from coach.session.review import reevaluate
+from coach.engine.thresholds import ThresholdError, defaults, describe, session_thresholds
 
 from .common import PRIVACY_NOTE, fmt_s, samples
 
@@ -78,7 +77,7 @@ def _use_sample(name: str) -> None:
 def _calibrate(rule_name: str) -> None:
     """Calibrate to the person from the chosen segment of the clip: sets the
     sliders of the neutrals and of the calibrated limits."""
-    from coach.calibration import MIN_SECONDS, CalibrationError, calibrate
+    from coach.session.calibration import MIN_SECONDS, CalibrationError, calibrate
 
     rv = st.session_state.get("review") or {}
     rule = pose_rules.RULES[rule_name]
@@ -150,7 +149,7 @@ def tune_page() -> None:
                 st.success(done["result"].describe(rule))
 
     decl = describe(rule)
-    timing = {t.name for t in engine_thresholds(rule)}
+    timing = {t.name for t in session_thresholds(rule)}
     values: dict[str, float] = {}
     left, right = st.columns([2, 3])
     with left:
@@ -214,38 +213,28 @@ def _slider(rule_name: str, t: dict) -> float:
     return float(v)
 
 
-def _default_report(rv: dict, rule) -> dict:
+def _default_report(rv: dict, rule):
     cache = rv.setdefault("_default_reports", {})
     if rule.name not in cache:
         cache[rule.name] = reevaluate(rv["track"], rule, {})
     return cache[rule.name]
 
 
-def _comparison(a: dict, b: dict, rule, changed: dict) -> None:
-    sa, sb = a["summary"], b["summary"]
+def _comparison(a, b, rule, changed: dict) -> None:
+    """Report ``b`` (these thresholds) against report ``a`` (the defaults)."""
+    sa, sb = a.summary, b.summary
     cols = st.columns(3)
-    if rule.hold_target_s is not None:
-        cols[0].metric("Good-form hold", fmt_s(sb["good_hold_s"]),
-                       delta=f"{sb['good_hold_s'] - sa['good_hold_s']:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
-        cols[1].metric("Longest hold", fmt_s(sb["longest_hold_s"]),
-                       delta=f"{sb['longest_hold_s'] - sa['longest_hold_s']:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
-    else:
-        def lr(r):
-            r = r or {}
-            return rep_text(r) if set(r) == {"both"} else f"{r.get('left', 0)} / {r.get('right', 0)}"
-        label = "Reps" if rule.rep_sides == ("both",) else "Reps left / right"
-        cols[0].metric(label, lr(sb["reps"]), delta=f"defaults {lr(sa['reps'])}", delta_color="off", delta_arrow="off")
-        cols[1].metric("Good-form reps", lr(sb["good_reps"]), delta=f"defaults {lr(sa['good_reps'])}",
-                       delta_color="off", delta_arrow="off")
-    fa, fb = sum((sa["fault_time_s"] or {}).values()), sum((sb["fault_time_s"] or {}).values())
+    for col, (label, value, _), (_, was, _) in zip(cols[:2], b.progress.metrics(), a.progress.metrics()):
+        col.metric(label, value, delta=f"defaults {was}", delta_color="off", delta_arrow="off")
+    fa, fb = sum(sa.fault_time_s.values()), sum(sb.fault_time_s.values())
     cols[2].metric("Fault time", fmt_s(fb), delta=f"{fb - fa:+.1f} s vs defaults", delta_color="off", delta_arrow="off")
 
-    rows = [_cmp_row("time in position", sa["time_in_position_s"], sb["time_in_position_s"], fmt_s)]
-    names = sorted(set(sa["fault_time_s"] or {}) | set(sb["fault_time_s"] or {}))
+    rows = [_cmp_row("time in position", sa.time_in_position_s, sb.time_in_position_s, fmt_s)]
+    names = sorted(set(sa.fault_time_s) | set(sb.fault_time_s))
     for n in names:
-        rows.append(_cmp_row(f"{n} (\"{rule.fault(n).cue}\")", (sa["fault_time_s"] or {}).get(n, 0.0),
-                             (sb["fault_time_s"] or {}).get(n, 0.0), fmt_s))
-    rows.append(_cmp_row("fault episodes", len(a["faults"]), len(b["faults"]), str))
+        rows.append(_cmp_row(f"{n} (\"{rule.fault(n).cue}\")", sa.fault_time_s.get(n, 0.0),
+                             sb.fault_time_s.get(n, 0.0), fmt_s))
+    rows.append(_cmp_row("fault episodes", len(a.faults), len(b.faults), str))
     st.dataframe(rows, hide_index=True, width="stretch", key=None)
     if changed:
         st.caption("Changed from the defaults: " + ", ".join(f"{k} = {v:g}" for k, v in changed.items()))

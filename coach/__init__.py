@@ -1,0 +1,1 @@
+"""Back coach: a local camera form coach for lower-back exercises."""
