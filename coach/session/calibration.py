@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from pose_rules.base import Rule
-from coach.engine.engine import Engine
 from coach.core.pose import PoseFrame
+from coach.session.loop import Session
 from coach.engine.thresholds import resolve
 
 #: At least this much in-position time is needed (clips; a single photo is
@@ -118,8 +118,8 @@ def calibrate(frames: Iterable[PoseFrame], rule: Rule, thresholds: Mapping[str, 
         raise CalibrationError(f"{rule.name} has nothing to calibrate")
     neutral_names = {km.neutral for km in rule.key_measures if km.neutral}
     base = {k: v for k, v in dict(thresholds or {}).items() if k not in neutral_names}
-    engine = Engine(rule, base)
-    th = engine.th
+    session = Session(rule, base, timeline=False)
+    th = session.thresholds
     brief = rule.goal.brief_top  # reps: only the held top of a rep shows the person's level
     seen = False
     visible_s = in_pos_s = 0.0
@@ -129,7 +129,7 @@ def calibrate(frames: Iterable[PoseFrame], rule: Rule, thresholds: Mapping[str, 
     prev_t = None
     first = last = None
     for f in frames:
-        st = engine.update(f)
+        st = session.feed(f)
         if st is None:  # dropped by the time policy
             continue
         t = f.timestamp

@@ -79,11 +79,11 @@ class Announcer:
         return self._next_id - 1
 
     def _clock(self, t: float) -> float:
+        # Frames come in time order (the time policy, coach.core.timing, drops
+        # the others before they get here; a new stream gets a new Announcer).
         t = float(t)
         if self._now is not None and t < self._now:
-            # time went back (a new stream): the old timing no longer applies
-            self._last_t = None
-            self._spoken.clear()
+            t = self._now
         self._now = t
         return t
 

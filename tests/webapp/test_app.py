@@ -126,7 +126,7 @@ def test_live_page_widgets(with_model):
     # the HUD shows the waiting state, and the side plank's goal
     attrs, text = hud(at)
     assert (attrs["phase"], attrs["status"], attrs["goal"], attrs["done-total"], attrs["frames"]) == \
-        ("waiting", "", "hold", "0.00", "0")
+        ("waiting", "", "hold", "0", "0")
     assert attrs["progress"] == "0.0 of 45 s" and attrs["error"] == ""
     assert "Press START and allow the camera" in text
 
