@@ -110,7 +110,10 @@ def hud_html(s: LiveSnapshot) -> str:
             big = f'<div style="font-size:44px;font-weight:700;line-height:1.15">{e(v.message)}</div>'
     hl = v.headline
     if hl is not None and not v.message:
-        big = f'<div style="font-size:84px;font-weight:800;line-height:1">{e(hl.big)}</div>'
+        head, sep, rest = hl.big.partition(" / ")  # "11 / 60 s": the count big, the target smaller
+        size = 84 if len(head) <= 4 else 60
+        big = (f'<div style="font-size:{size}px;font-weight:800;line-height:1;white-space:nowrap">{e(head)}'
+               + (f'<span style="font-size:40px"> / {e(rest)}</span>' if sep else "") + "</div>")
         if hl.fraction is not None:
             big += (f'<div style="background:#ffffff55;height:22px;border-radius:11px;margin:10px 0">'
                     f'<div style="background:{"#7CFC8A" if hl.reached else "#fff"};height:22px;'
