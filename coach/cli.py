@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -10,6 +12,9 @@ from coach import samples
 
 DEFAULT_SAMPLE = samples.path()
 
+#: the smallest --max-side / --annotated-max-side: below this no pose can be seen or drawn
+MIN_SIDE = 16
+
 
 class CliError(Exception):
     pass
@@ -17,6 +22,100 @@ class CliError(Exception):
 
 def _err(msg: str) -> None:
     print(f"coach: error: {msg}", file=sys.stderr)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings (e.g. a truncated video) as one line, without the Python source line."""
+    text = str(message).strip().splitlines()
+    text = text[0] if text else category.__name__
+    try:
+        from tqdm import tqdm
+
+        tqdm.write(f"coach: warning: {text}", file=sys.stderr)  # clears and redraws a progress bar
+    except (ImportError, OSError, ValueError):
+        print(f"coach: warning: {text}", file=sys.stderr)
+
+
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # as Ctrl-C: half-written outputs are removed on the way out
+
+
+# ----------------------------------------------------------------------------- input and output files
+
+
+def _input_file(path: str | Path, what: str = "video or track file") -> Path:
+    """``path`` as a Path, refused (before any work) when it is missing or a directory."""
+    p = Path(path)
+    if p.is_dir():
+        raise CliError(f"{p} is a directory, not a {what}")
+    if not p.exists():
+        raise CliError(f"{p}: no such file")
+    return p
+
+
+def _track_path(dest: str | Path) -> Path:
+    """Where a track saved as ``dest`` lands: NumPy adds ``.npz`` when it is not there."""
+    return Path(dest) if str(dest).endswith(".npz") else Path(f"{dest}.npz")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same path once symbolic links are resolved, or the same file (hard links, case)."""
+    try:
+        if a.resolve() == b.resolve():
+            return True
+    except (OSError, RuntimeError):
+        pass
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def _check_outputs(outputs: list[tuple[str, str | Path | None]], inputs: list[str | Path | None]) -> None:
+    """Refuse, before any work, output files that would overwrite an input (or
+    each other), that are directories, or whose folder does not exist.
+    ``outputs``: (option, path) pairs; None and "-" (stdout) are skipped."""
+    named = [(opt, Path(v)) for opt, v in outputs if v is not None and str(v) != "-"]
+    ins = [Path(i) for i in inputs if i is not None and Path(i).exists()]
+    for opt, out in named:
+        for inp in ins:
+            if _same_file(out, inp):
+                same = "" if str(out) == str(inp) else f" ({inp})"
+                raise CliError(f"{opt} {out} is an input file{same}; refusing to overwrite it, choose another name")
+        if out.is_dir():
+            raise CliError(f"{opt} {out} is a directory; give a file name")
+        if not out.parent.is_dir():
+            raise CliError(f"{opt} {out}: the folder {out.parent} does not exist")
+    for i, (o1, p1) in enumerate(named):
+        for o2, p2 in named[i + 1:]:
+            if o1 != o2 and _same_file(p1, p2):
+                raise CliError(f"{o1} and {o2} name the same file ({p1})")
+
+
+def _thresholds_file(name_or_path: str | None) -> Path | None:
+    """The thresholds file that --thresholds reads, if it can be found (an input to protect)."""
+    if not name_or_path:
+        return None
+    try:
+        from coach.engine.profiles import find_profile
+
+        return find_profile(name_or_path)
+    except (OSError, ValueError):  # ThresholdError is a ValueError: loading it says why
+        return None
+
+
+def _output_file(dest: str | Path):
+    from coach.session.loop import OutputFile
+
+    return OutputFile(dest)
+
+
+def _save_track(track, dest: str | Path) -> Path:
+    """Save a track (all or nothing); returns the path written."""
+    with _output_file(_track_path(dest)) as tmp:
+        with open(tmp, "xb") as f:  # a file object: NumPy keeps the name as it is
+            track.save(f)
+    return _track_path(dest)
 
 
 def _progress(total: int | None, desc: str, enabled: bool):
@@ -42,7 +141,8 @@ def _write_json(obj, dest: str) -> None:
     if dest == "-":
         sys.stdout.write(text + "\n")
     else:
-        Path(dest).write_text(text + "\n", encoding="utf-8")
+        with _output_file(dest) as tmp:
+            tmp.write_text(text + "\n", encoding="utf-8")
 
 
 def _video_source(path: Path, args):
@@ -74,16 +174,22 @@ def cmd_analyze(args) -> int:
     from coach.session.loop import CallbackSink, Session, TrackSink, VideoSink, default_annotator, run
     from coach.session.sources import track_frames
 
-    src = Path(args.input) if args.input else DEFAULT_SAMPLE
+    src = _input_file(args.input) if args.input else DEFAULT_SAMPLE  # before asking for the exercise
     exercise = args.exercise
+    outputs = [("--json", args.json), ("--annotated", args.annotated)]
+    if args.save_track:
+        outputs += [("--save-track", args.save_track), ("--save-track", _track_path(args.save_track))]
+    inputs = [src, _thresholds_file(args.thresholds), args.model]
+    _check_outputs(outputs, inputs)
     if args.input is None:
         print(f"coach: no input given; analysing the bundled sample {src.name}", file=sys.stderr)
     track = None
     if src.suffix.lower() == ".npz":
         track = PoseTrack.load(src)
         exercise = exercise or track.meta.get("exercise")
-    elif not src.is_file():  # say so before asking for the exercise
-        raise CliError(f"{src}: no such file")
+        source = track.meta.get("source")
+        if isinstance(source, str) and source:  # the track's video: read for --annotated, the user's anyway
+            _check_outputs(outputs, [source])
     if not exercise:
         raise CliError("--exercise is required (see `coach exercises`)")
     rule = pose_rules.get_rule(exercise)
@@ -92,7 +198,7 @@ def cmd_analyze(args) -> int:
 
     if track is not None:
         total, model = len(track), track.meta.get("model")
-        frames = track_frames(track, _track_images(track, args.annotated is not None))
+        frames = track_frames(track, _track_images(track, args.annotated is not None, args.annotated_max_side))
         fps = (len(track) - 1) / track.duration if len(track) > 1 and track.duration > 0 else 30.0
     else:
         info, frames, model_path = _video_source(src, args)
@@ -107,33 +213,40 @@ def cmd_analyze(args) -> int:
     with _progress(total, "analysing", not args.quiet) as bar:
         sinks.append(CallbackSink(lambda item: bar.update(1)))
         report = run(frames, Session(rule, overrides, source=str(src), model=model, sinks=sinks))
+    saved = None
     if saver is not None:
-        saver.track({"source": str(src), "model": args.variant, "exercise": rule.name}).save(args.save_track)
+        saved = _save_track(saver.track({"source": str(src), "model": args.variant, "exercise": rule.name}),
+                            args.save_track)
     print(format_summary(report), file=sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         _write_json(report, args.json)
     if args.annotated and sinks[0].writer is not None:
         print(f"annotated video: {args.annotated}", file=sys.stderr)
+    if saved is not None:
+        print(f"landmark track: {saved}", file=sys.stderr)
     return 0
 
 
-def _track_images(track, wanted: bool):
-    """Images to draw a track on: its source video if it still matches, else a blank canvas."""
+def _track_images(track, wanted: bool, max_side: int | None = None):
+    """Images to draw a track on (scaled to ``max_side``): its source video if
+    it still matches, else a blank canvas."""
     if not wanted:
         return None
     from coach.session.sources import source_matches, track_images
 
     source = track.meta.get("source")
     if source and Path(source).is_file() and source_matches(track, source):
-        return track_images(track, source)
+        return track_images(track, source, max_side=max_side)
     print("coach: the track's source video is not available; drawing on a blank background", file=sys.stderr)
-    return track_images(track)
+    return track_images(track, max_side=max_side)
 
 
 def cmd_extract(args) -> int:
     from coach.core.pose import PoseTrack
 
-    src = Path(args.video)
+    src = _input_file(args.video, "video file")
+    out = _track_path(args.output)
+    _check_outputs([("-o", args.output), ("-o", out)], [src, args.model])
     frames = _video_frames(src, args, "extracting")
     meta = {"source": str(src), "model": args.variant}
     if args.exercise:
@@ -141,9 +254,9 @@ def cmd_extract(args) -> int:
 
         meta["exercise"] = pose_rules.get_rule(args.exercise).name
     track = PoseTrack.from_frames(frames, meta=meta)
-    track.save(args.output)
+    out = _save_track(track, args.output)
     seen = sum(f.detected for f in frames)
-    print(f"{args.output}: {len(frames)} frames, {track.duration:.2f} s, person found in {seen}")
+    print(f"{out}: {len(frames)} frames, {track.duration:.2f} s, person found in {seen}")
     return 0
 
 
@@ -176,9 +289,8 @@ def cmd_calibrate(args) -> int:
     from coach.core.pose import PoseTrack
     from coach.media.video import STILL_SUFFIXES
 
-    src = Path(args.input)
-    if src.suffix.lower() != ".npz" and not src.is_file():
-        raise CliError(f"{src}: no such file")
+    src = _input_file(args.input, "video, photo or track file")
+    _check_outputs([("--json", args.json)], [src, args.model])
     track = PoseTrack.load(src) if src.suffix.lower() == ".npz" else None
     exercise = args.exercise or (track.meta.get("exercise") if track is not None else None)
     if not exercise:
@@ -228,6 +340,9 @@ def cmd_evaluate(args) -> int:
     from coach.evaluation.labels import load_labels
     from coach.media.models import cache_dir, ensure_model
 
+    if Path(args.labels).is_dir():
+        raise CliError(f"{args.labels} is a directory, not a labels file")
+    _check_outputs([("--json", args.json)], [args.labels, _thresholds_file(args.thresholds), args.model])
     items = load_labels(args.labels)
     if args.only:
         items = [i for i in items if args.only in i.key]
@@ -261,14 +376,32 @@ def cmd_models(args) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, as the other errors: ``coach: error: ...``, exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"coach: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _pixels(text: str) -> int:
+    """A frame-size limit in pixels (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels, got {text!r}") from None
+    if value < MIN_SIDE:
+        raise argparse.ArgumentTypeError(f"must be at least {MIN_SIDE} pixels, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="coach", description="Camera form coach for lower-back exercises.")
+    p = _Parser(prog="coach", description="Camera form coach for lower-back exercises.")
     sub = p.add_subparsers(dest="command", required=True)
 
     def model_opts(sp):
         sp.add_argument("--model", help="pose model bundle (.task); default: $COACH_MODEL or the installed one")
         sp.add_argument("--variant", default="full", choices=("lite", "full", "heavy"), help="pose model variant (default full)")
-        sp.add_argument("--max-side", type=int, default=None,
+        sp.add_argument("--max-side", type=_pixels, default=None, metavar="PIXELS",
                         help="downscale frames so the longer side is at most this before inference (default: no)")
 
     a = sub.add_parser("analyze", aliases=["analyse"], help="analyse a video or a landmark track")
@@ -276,7 +409,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("-e", "--exercise", help="exercise name (see `coach exercises`)")
     a.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     a.add_argument("--annotated", metavar="FILE", help="write an annotated video (.mp4 H.264 or .webm VP9)")
-    a.add_argument("--annotated-max-side", type=int, default=1280, help="size limit of the annotated video (default 1280)")
+    a.add_argument("--annotated-max-side", type=_pixels, default=1280, metavar="PIXELS",
+                   help=f"size limit of the annotated video (default 1280, at least {MIN_SIDE})")
     a.add_argument("--thresholds", metavar="FILE|NAME",
                    help="thresholds file (JSON) to apply, or the name of a profile saved in the app")
     a.add_argument("--save-track", metavar="FILE", help="also save the landmark track (video input)")
@@ -286,7 +420,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     x = sub.add_parser("extract", help="save a video's landmark track")
     x.add_argument("video")
-    x.add_argument("-o", "--output", required=True, help="track file to write (.npz)")
+    x.add_argument("-o", "--output", required=True, help="track file to write (.npz is added when missing)")
     x.add_argument("-e", "--exercise", help="record the exercise in the track (optional)")
     x.add_argument("-q", "--quiet", action="store_true")
     model_opts(x)
@@ -328,6 +462,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.showwarning = _show_warning
+        try:
+            previous = signal.signal(signal.SIGTERM, _terminated)
+        except (ValueError, OSError):  # not the main thread
+            previous = None
+        try:
+            return _run(args)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args) -> int:
     from pose_rules import UnknownExercise
 
     from coach.media.models import ModelError
@@ -337,8 +487,6 @@ def main(argv: list[str] | None = None) -> int:
     from coach.evaluation.labels import LabelError
     from coach.media.video import VideoError
 
-    args = build_parser().parse_args(argv)
-    warnings.simplefilter("ignore", DeprecationWarning)
     try:
         return args.func(args)
     except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise, LabelError,

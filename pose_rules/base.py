@@ -341,7 +341,7 @@ class Rule:
         values = {n: t.default for n, t in table.items()}
         for key, value in (overrides or {}).items():
             if key not in table:
-                raise ThresholdError(f"{self.name}: unknown threshold '{key}' (known: {', '.join(table)})")
+                raise ThresholdError(f"{self.name}: unknown threshold {key!r} (known: {', '.join(table)})")
             t = table[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ThresholdError(f"{self.name}.{key}: expected a number, got {value!r}")

@@ -26,9 +26,43 @@ from coach.core.landmarks import NUM_LANDMARKS
 TRACK_FORMAT = "back-coach-track"
 TRACK_VERSION = 1
 
+# What a track file may claim. Every bound is checked from the archive's array
+# headers and the meta JSON *before* anything of that size is allocated, so a
+# small file that declares a huge track costs a few kilobytes to refuse.
+#: Longest recording a track may hold (hours); far beyond any exercise session.
+MAX_TRACK_HOURS = 4
+#: Frame rate the frame limit allows for over MAX_TRACK_HOURS.
+MAX_TRACK_FPS = 60
+#: Most frames a track may hold (4 hours at 60 fps).
+MAX_TRACK_FRAMES = MAX_TRACK_HOURS * 3600 * MAX_TRACK_FPS
+#: Longest time span (last timestamp minus first) a track may cover, seconds.
+MAX_TRACK_DURATION_S = MAX_TRACK_HOURS * 3600.0
+#: Largest image side a track may declare, pixels.
+MAX_IMAGE_SIDE = 16384
+#: Largest image area a track may declare (8192 x 8192; an 8K video is 7680 x 4320).
+MAX_IMAGE_PIXELS = 8192 * 8192
+#: Longest meta JSON text, characters.
+MAX_META_CHARS = 65536
+#: Largest magnitude of a landmark value (normalized coordinates, metres, visibility).
+MAX_LANDMARK_VALUE = 1000.0
+
+_MEMBERS = ("meta", "timestamps", "landmarks", "world")
+_CHUNK = 65536  # frames checked at a time (bounded temporaries)
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one line: control characters (newlines included) escaped,
+    at most ``limit`` characters."""
+    out = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
 
 class TrackError(ValueError):
-    """A landmark track file is missing, corrupt or of another format."""
+    """A landmark track file is missing, corrupt, too large or of another
+    format. The message is always one line (it is shown to the user as is)."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(_one_line(str(message)))
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
@@ -123,7 +157,35 @@ class PoseFrame:
 
 @dataclass
 class PoseTrack:
-    """A recorded landmark track (column-wise)."""
+    """A recorded landmark track (column-wise).
+
+    Files (:meth:`save` / :meth:`load`, format in the README) are checked on
+    load, and a file that fails a check is refused with one :class:`TrackError`
+    line saying what is wrong; nothing else is raised:
+
+    * the archive must hold ``meta`` (0-d JSON string: an object with
+      ``format`` == ``TRACK_FORMAT``, integer ``version`` up to
+      ``TRACK_VERSION``, positive integer ``image_width`` / ``image_height``;
+      ``source``, ``model`` and ``exercise``, where given, are strings or null),
+      ``timestamps`` (N,) real numbers, ``landmarks`` (N, 33, 4) and ``world``
+      (N, 33, 3) floating point, with N >= 1;
+    * bounds, checked from the array headers and the meta before anything is
+      allocated: at most ``MAX_TRACK_FRAMES`` frames (4 hours at 60 fps), a
+      span of at most ``MAX_TRACK_DURATION_S``, an image of at most
+      ``MAX_IMAGE_SIDE`` pixels a side and ``MAX_IMAGE_PIXELS`` in all, a meta
+      text of at most ``MAX_META_CHARS``;
+    * **timestamps** must be finite and strictly increasing. A file whose
+      timestamps repeat, go backwards, or are NaN or infinite is refused as
+      corrupt (it is not silently shortened): the coach never writes one,
+      because :meth:`from_frames` applies the engine's time policy
+      (:mod:`coach.core.timing`: a frame at or before the last kept frame, or
+      at a non-finite time, is dropped, as the engine would drop it when
+      judging) and :meth:`save` refuses to write a track that :meth:`load`
+      would refuse;
+    * landmark values are NaN (unknown) or numbers within
+      ``±MAX_LANDMARK_VALUE``, and a landmark with no position (x or y NaN)
+      has no positive visibility.
+    """
 
     timestamps: np.ndarray  # (N,) float64 seconds
     landmarks: np.ndarray  # (N, 33, 4) float32
@@ -157,10 +219,19 @@ class PoseTrack:
 
     @classmethod
     def from_frames(cls, frames: Sequence[PoseFrame], meta: dict | None = None) -> "PoseTrack":
-        if not frames:
+        """A track of ``frames`` in the engine's time policy: a frame at or
+        before the last kept frame, or at a non-finite time, is dropped (the
+        engine would drop it too), so the track always saves and loads."""
+        kept: list[PoseFrame] = []
+        for f in frames:
+            t = float(f.timestamp)
+            if math.isfinite(t) and (not kept or t > kept[-1].timestamp):
+                kept.append(f)
+        if not kept:
             raise TrackError("no frames")
+        frames = kept
         return cls(
-            np.array([f.timestamp for f in frames]),
+            np.array([f.timestamp for f in frames], dtype=np.float64),
             np.stack([f.landmarks for f in frames]),
             np.stack([f.world for f in frames]),
             frames[0].image_size,
@@ -205,6 +276,8 @@ class PoseTrack:
                     vals = [float(v) for v in xyz[:3]] + [0.0] * (3 - len(xyz[:3]))
                 except (TypeError, ValueError):
                     continue
+                if not (math.isfinite(vals[0]) and math.isfinite(vals[1])):
+                    continue  # no position: the joint is not given
                 lm[i] = (*vals, 1.0)
             rows.append((n, lm))
         if not math.isfinite(fps) or fps <= 0:
@@ -219,46 +292,246 @@ class PoseTrack:
         return cls(ts, lms, world, image_size, dict(meta or {}, source=str(path)))
 
     def save(self, path: str | Path) -> None:
+        """Write the track as an ``.npz`` file (no pickle). Raises
+        :class:`TrackError` (one line) for a track :meth:`load` would refuse."""
+        label = "cannot save the track"
+        n = len(self.timestamps)
+        if n == 0:
+            raise TrackError(f"{label}: it holds no frames")
+        if n > MAX_TRACK_FRAMES:
+            raise TrackError(f"{label}: it holds {n} frames; {_frames_limit()}")
+        width, height = _image_size(self.image_size[0], self.image_size[1], label)
+        _check_timestamps(self.timestamps, label)
+        _check_values(self.landmarks, self.world, label)
         meta = dict(self.meta, format=TRACK_FORMAT, version=TRACK_VERSION,
-                    image_width=self.image_size[0], image_height=self.image_size[1])
+                    image_width=width, image_height=height)
+        try:
+            text = json.dumps(meta, sort_keys=True)
+        except (TypeError, ValueError, RecursionError) as e:
+            raise TrackError(f"{label}: its meta is not JSON ({type(e).__name__}: {e})") from None
+        if len(text) > MAX_META_CHARS:
+            raise TrackError(f"{label}: its meta is {len(text)} characters; the limit is {MAX_META_CHARS}")
+        _check_meta(json.loads(text), label)
         np.savez_compressed(
             path,
             timestamps=self.timestamps,
             landmarks=self.landmarks,
             world=self.world,
-            meta=np.array(json.dumps(meta, sort_keys=True)),
+            meta=np.array(text),
         )
 
     @classmethod
     def load(cls, path, name: str | None = None) -> "PoseTrack":
         """Load a track from a path or a binary file-like object (e.g. an
-        upload; ``name`` is then used in error messages)."""
+        upload; ``name`` is then used in error messages). Every check in the
+        class docstring is applied; a file that fails one raises
+        :class:`TrackError` with one line saying what was refused."""
         if hasattr(path, "read"):
             label = name or getattr(path, "name", None) or "track"
-            if not zipfile.is_zipfile(path):
-                raise TrackError(f"{label} is not a landmark track (not an .npz archive)")
-            path.seek(0)
+            label = _one_line(str(label), 200)
+            try:
+                path.seek(0)
+            except (AttributeError, OSError, ValueError):
+                pass
+            source = path
         else:
             path = Path(path)
-            label = name or str(path)
-            if not path.is_file():
-                raise TrackError(f"no such file: {path}")
-            if not zipfile.is_zipfile(path):
-                raise TrackError(f"{path} is not a landmark track (not an .npz archive)")
+            label = _one_line(name or str(path), 200)
+            try:
+                if path.is_dir():
+                    raise TrackError(f"{label} is a folder, not a landmark track")
+                if not path.is_file():
+                    raise TrackError(f"no such file: {label}")
+            except OSError as e:  # e.g. a name too long for the file system
+                raise TrackError(f"{label}: {e.strerror or type(e).__name__}") from None
+            source = path
         try:
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
-                if meta.get("format") != TRACK_FORMAT:
-                    raise TrackError(f"{label} is not a {TRACK_FORMAT} file")
-                if int(meta.get("version", 0)) > TRACK_VERSION:
-                    raise TrackError(f"{label} has track version {meta.get('version')}, newer than this coach reads")
-                track = cls(z["timestamps"], z["landmarks"], z["world"],
-                            (meta["image_width"], meta["image_height"]), meta)
-        except TrackError:
-            raise
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, EOFError) as e:
+            zf = zipfile.ZipFile(source)
+        except zipfile.BadZipFile:
+            raise TrackError(f"{label} is not a landmark track (not an .npz archive)") from None
+        except Exception as e:  # an unreadable file, a zip this Python cannot open
             raise TrackError(f"{label} is not a readable landmark track ({type(e).__name__}: {e})") from None
-        if len(track) == 0:
-            raise TrackError(f"{label} holds no frames")
-        return track
+        with zf:
+            try:
+                return cls._read(zf, label)
+            except TrackError:
+                raise
+            except Exception as e:  # a damaged archive: bad CRC, zlib, EOF, truncated data, ...
+                raise TrackError(f"{label} is a damaged landmark track ({type(e).__name__}: {e})") from None
 
+    @classmethod
+    def _read(cls, zf: zipfile.ZipFile, label: str) -> "PoseTrack":
+        names = set(zf.namelist())
+        missing = [m for m in _MEMBERS if f"{m}.npy" not in names]
+        if missing:
+            raise TrackError(f"{label} is not a landmark track (no {', '.join(missing)} array)")
+        heads = {m: _npy_header(zf, m, label) for m in _MEMBERS}
+        # the meta first: a few kilobytes, bounded by its header
+        shape, _, dtype = heads["meta"]
+        if shape != () or dtype.kind not in "US":
+            raise TrackError(f"{label}: meta must be one JSON string, got a {dtype} array of shape {shape}")
+        chars = dtype.itemsize // (4 if dtype.kind == "U" else 1)
+        if chars > MAX_META_CHARS:
+            raise TrackError(f"{label}: meta is {chars} characters; the limit is {MAX_META_CHARS}")
+        raw = _npy_read(zf, "meta").item()
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise TrackError(f"{label}: meta is not UTF-8 text") from None
+        try:
+            meta = json.loads(raw)
+        except (ValueError, RecursionError) as e:
+            why = str(e) if isinstance(e, json.JSONDecodeError) else type(e).__name__
+            raise TrackError(f"{label}: meta is not valid JSON ({why})") from None
+        width, height = _check_meta(meta, label)
+
+        # the arrays' shapes and types, from their headers (nothing allocated yet)
+        shape, _, dtype = heads["timestamps"]
+        if len(shape) != 1:
+            raise TrackError(f"{label}: timestamps must be one number per frame, got shape {shape}")
+        n = shape[0]
+        if n == 0:
+            raise TrackError(f"{label} holds no frames")
+        if n > MAX_TRACK_FRAMES:
+            raise TrackError(f"{label}: track declares {n} frames; {_frames_limit()}")
+        if dtype.kind not in "fiu":
+            raise TrackError(f"{label}: timestamps must be real numbers, got {dtype}")
+        for m, cols in (("landmarks", 4), ("world", 3)):
+            shape, _, dtype = heads[m]
+            if shape != (n, NUM_LANDMARKS, cols):
+                raise TrackError(f"{label}: {m} has shape {shape}; expected ({n}, {NUM_LANDMARKS}, {cols}) "
+                                 f"for {n} frames")
+            if dtype.kind != "f":
+                raise TrackError(f"{label}: {m} must be floating point, got {dtype}")
+
+        with np.errstate(all="ignore"):
+            ts = _npy_read(zf, "timestamps").astype(np.float64)
+        _check_timestamps(ts, label)
+        lm, wd = _npy_read(zf, "landmarks"), _npy_read(zf, "world")
+        _check_values(lm, wd, label)  # before the cast (a float64 1e300 is not an inf float32)
+        return cls(ts, lm.astype(np.float32, copy=False), wd.astype(np.float32, copy=False), (width, height), meta)
+
+
+def _frames_limit() -> str:
+    return f"the limit is {MAX_TRACK_FRAMES} ({MAX_TRACK_HOURS} hours at {MAX_TRACK_FPS} fps)"
+
+
+def _npy_header(zf: zipfile.ZipFile, member: str, label: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """``(shape, fortran_order, dtype)`` of one array in the archive, read from
+    its .npy header only. Object (pickled) arrays are refused."""
+    fmt = np.lib.format
+    with zf.open(f"{member}.npy") as f:
+        try:
+            version = fmt.read_magic(f)
+            if version == (1, 0):
+                head = fmt.read_array_header_1_0(f)
+            elif version == (2, 0):
+                head = fmt.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"npy format version {version[0]}.{version[1]}")
+        except (ValueError, TypeError, SyntaxError, EOFError) as e:
+            raise TrackError(f"{label}: the {member} array is not readable ({type(e).__name__}: {e})") from None
+    shape, fortran, dtype = head
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise TrackError(f"{label}: the {member} array holds {dtype} values; only plain numbers and text are read")
+    return tuple(int(v) for v in shape), bool(fortran), dtype
+
+
+def _npy_read(zf: zipfile.ZipFile, member: str) -> np.ndarray:
+    """One array, once its header has been checked (its size is bounded)."""
+    with zf.open(f"{member}.npy") as f:
+        return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _is_int(v) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+
+
+def _image_size(width, height, label: str) -> tuple[int, int]:
+    for what, v in (("image_width", width), ("image_height", height)):
+        if isinstance(v, np.integer):
+            v = int(v)
+        if not _is_int(v) or v <= 0:
+            raise TrackError(f"{label}: {what} must be a positive whole number of pixels, got {_short(v)}")
+        if v > MAX_IMAGE_SIDE:
+            raise TrackError(f"{label}: track declares an image {what[6:]} of {int(v)} px; "
+                             f"the limit is {MAX_IMAGE_SIDE} px a side")
+    w, h = int(width), int(height)
+    if w * h > MAX_IMAGE_PIXELS:
+        raise TrackError(f"{label}: track declares a {w} x {h} image ({w * h / 1e6:.0f} megapixels); "
+                         f"the limit is {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels")
+    return w, h
+
+
+def _short(v) -> str:
+    """A JSON value for a message: its JSON text, shortened."""
+    try:
+        text = json.dumps(v)
+    except (TypeError, ValueError, RecursionError):
+        text = type(v).__name__
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _check_meta(meta, label: str) -> tuple[int, int]:
+    """The meta's image size after checking what the coach reads from it."""
+    if not isinstance(meta, dict):
+        kind = {type(None): "null", list: "a list", str: "a string", bool: "a boolean"}.get(type(meta), "a number")
+        raise TrackError(f"{label}: meta must be a JSON object, got {kind}")
+    if meta.get("format") != TRACK_FORMAT:
+        raise TrackError(f"{label} is not a {TRACK_FORMAT} file")
+    version = meta.get("version", TRACK_VERSION)
+    if not _is_int(version) or version < 1:
+        raise TrackError(f"{label}: track version must be a positive whole number, got {_short(version)}")
+    if version > TRACK_VERSION:
+        raise TrackError(f"{label} has track version {_short(version)}, newer than this coach reads ({TRACK_VERSION})")
+    for key in ("image_width", "image_height"):
+        if key not in meta:
+            raise TrackError(f"{label}: meta has no {key}")
+    for key in ("source", "model", "exercise"):
+        v = meta.get(key)
+        if v is not None and not isinstance(v, str):
+            raise TrackError(f"{label}: meta {key} must be text, got {_short(v)}")
+    return _image_size(meta["image_width"], meta["image_height"], label)
+
+
+def _check_timestamps(ts: np.ndarray, label: str) -> None:
+    ts = np.asarray(ts, dtype=np.float64).reshape(-1)
+    bad = np.flatnonzero(~np.isfinite(ts))
+    if bad.size:
+        i = int(bad[0])
+        raise TrackError(f"{label}: timestamp of frame {i} is {ts[i]}; timestamps must be finite numbers")
+    if len(ts) > 1:
+        back = np.flatnonzero(ts[1:] <= ts[:-1])
+        if back.size:
+            i = int(back[0]) + 1
+            how = "repeats" if ts[i] == ts[i - 1] else "goes back to"
+            raise TrackError(f"{label}: timestamps must increase, but frame {i} {how} {ts[i]:.6g} s "
+                             f"(frame {i - 1} is at {ts[i - 1]:.6g} s)")
+        with np.errstate(all="ignore"):
+            span = float(ts[-1] - ts[0])
+        if not span <= MAX_TRACK_DURATION_S:
+            raise TrackError(f"{label}: track spans {span:.6g} s; the limit is {MAX_TRACK_DURATION_S:.0f} s "
+                             f"({MAX_TRACK_HOURS} hours)")
+
+
+def _check_values(lm: np.ndarray, wd: np.ndarray, label: str) -> None:
+    """Landmark values: NaN or numbers within ±MAX_LANDMARK_VALUE; no
+    visibility without a position."""
+    lm = np.asarray(lm)
+    wd = np.asarray(wd)
+    for start in range(0, len(lm), _CHUNK):
+        for name, a in (("landmarks", lm[start:start + _CHUNK]), ("world", wd[start:start + _CHUNK])):
+            with np.errstate(all="ignore"):
+                bad = np.isinf(a) | (np.abs(a) > MAX_LANDMARK_VALUE)
+            if bad.any():
+                f, j, c = (int(v) for v in np.argwhere(bad)[0])
+                raise TrackError(f"{label}: {name} of frame {start + f} (landmark {j}) holds {a[f, j, c]}; "
+                                 f"values must be NaN or within ±{MAX_LANDMARK_VALUE:g}")
+        a = lm[start:start + _CHUNK]
+        with np.errstate(invalid="ignore"):
+            orphan = (np.isnan(a[:, :, 0]) | np.isnan(a[:, :, 1])) & (a[:, :, 3] > 0)
+        if orphan.any():
+            f, j = (int(v) for v in np.argwhere(orphan)[0])
+            raise TrackError(f"{label}: landmark {j} of frame {start + f} has a visibility but no position "
+                             "(x or y is NaN)")

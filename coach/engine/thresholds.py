@@ -67,9 +67,9 @@ def parse_profile(data) -> dict[str, dict[str, float]]:
                 raise ThresholdError("'calibration' must map exercise names to objects")
             continue
         if key not in RULES:
-            raise ThresholdError(f"unknown exercise '{key}' in thresholds file (known: {', '.join(RULES)})")
+            raise ThresholdError(f"unknown exercise {key!r} in thresholds file (known: {', '.join(RULES)})")
         if not isinstance(value, dict):
-            raise ThresholdError(f"'{key}' must map threshold names to numbers")
+            raise ThresholdError(f"{key!r} must map threshold names to numbers")
         resolve(RULES[key], value)  # validates
         out[key] = {k: float(v) for k, v in value.items()}
     return out
@@ -80,9 +80,11 @@ def load_profile(path: str | Path) -> dict[str, dict[str, float]]:
     if not path.is_file():
         raise ThresholdError(f"thresholds file not found: {path}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark is fine
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ThresholdError(f"{path}: not valid JSON ({e.__class__.__name__}: {str(e).splitlines()[0]})") from None
+    except RecursionError:
+        raise ThresholdError(f"{path}: JSON nested too deeply to be a thresholds file") from None
     try:
         return parse_profile(data)
     except ThresholdError as e:
@@ -92,7 +94,7 @@ def load_profile(path: str | Path) -> dict[str, dict[str, float]]:
 def read_calibrations(path: str | Path) -> dict[str, dict]:
     """The calibration records of a thresholds file ({} when none or unreadable)."""
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, ValueError, RecursionError):
         return {}
     cal = doc.get(CALIBRATION_KEY) if isinstance(doc, dict) else None

