@@ -15,24 +15,16 @@ of another name, and a profile file that cannot be read is kept aside
 """
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Mapping
 
+from coach.core.paths import user_dir
 from coach.engine.thresholds import ThresholdError, load_profile, read_calibrations, save_profile
 
 
 def profiles_dir() -> Path:
-    env = os.environ.get("COACH_PROFILE_DIR")
-    if env:
-        return Path(env).expanduser()
-    if os.name == "nt":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-        return Path(base) / "back-coach" / "profiles"
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
-    return base / "back-coach" / "profiles"
+    return user_dir("COACH_PROFILE_DIR", "profiles", config=True)
 
 
 #: Longest profile name accepted (characters).

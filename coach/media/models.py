@@ -155,15 +155,9 @@ def cache_dir() -> Path:
     Windows; else ``$XDG_CACHE_HOME/back-coach/models`` or
     ``~/.cache/back-coach/models``.
     """
-    env = os.environ.get("COACH_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "back-coach" / "models"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "back-coach" / "models"
+    from coach.core.paths import user_dir
+
+    return user_dir("COACH_CACHE_DIR", "models", config=False)
 
 
 def _check_variant(variant: str) -> str:

@@ -3,7 +3,6 @@ what the HUD annotator draws on the video."""
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import av
@@ -14,31 +13,17 @@ import pose_rules
 from coach.core.pose import PoseFrame, PoseTrack
 from coach.engine.engine import Engine
 from coach.engine.hud import coaching_view
-from coach.engine.report import Report
 from coach.media.annotate import AMBER, GREEN, GREY, RED, HudAnnotator
 from coach.session.loop import (CallbackSink, Session, TrackSink, VideoSink, analyze_track, default_annotator,
                                 run)
 from coach.session.sources import track_frames, track_images
+from reports import same_report
 from synth import SIZE, plank
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 FPS = 30.0
 
 
-def _plain(obj):
-    """A report's JSON-able dict with NaN made comparable (NaN != NaN)."""
-    if isinstance(obj, float) and math.isnan(obj):
-        return "NaN"
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    return obj
-
-
-def same_report(a: Report, b: Report) -> bool:
-    assert isinstance(a, Report) and isinstance(b, Report)
-    return _plain(a.to_dict()) == _plain(b.to_dict())
 
 
 def _decoded(data: bytes) -> tuple[str, list[np.ndarray]]:

@@ -9,7 +9,6 @@ import io
 import time
 from pathlib import Path
 
-import math
 
 import av
 import numpy as np
@@ -23,6 +22,7 @@ from coach.session.loop import analyze_track
 from coach.session.review import ReviewResult, reevaluate, review_track, review_video, track_images
 from coach.engine.thresholds import ThresholdError
 from coach.media.video import VideoError, VideoWriter, iter_frames, probe
+from reports import _plain, same_report
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -74,21 +74,6 @@ def _boxes(data: bytes) -> list[str]:
     return out
 
 
-def _plain(obj):
-    """A report's JSON-able dict with NaN made comparable (NaN != NaN)."""
-    if isinstance(obj, float) and math.isnan(obj):
-        return "NaN"
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    return obj
-
-
-def same_report(a: Report, b: Report) -> bool:
-    """Two reports say the same: every field of their JSON, timeline included."""
-    assert isinstance(a, Report) and isinstance(b, Report)
-    return _plain(a.to_dict()) == _plain(b.to_dict())
 
 
 def _one_line(err: BaseException, name: str) -> None:
