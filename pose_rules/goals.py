@@ -24,6 +24,7 @@ Progress is a frozen :class:`Progress`; what is said at a frame comes as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Mapping
 
 from coach.core.counting import HoldTimer, RepCounter
@@ -107,10 +108,15 @@ class Progress:
         """(label, value, help) for the app's big numbers."""
         return self.goal.metrics(self)
 
-    def values(self) -> dict[str, dict[str, float]]:
-        """{goal name: {side: done}} for every counted goal (timeline rows, charts)."""
+    @cached_property
+    def _values(self) -> dict[str, dict[str, float]]:
         ps = self.parts or (self,)
         return {p.goal.name: {k: float(v) for k, v in p.done.items()} for p in ps}
+
+    def values(self) -> dict[str, dict[str, float]]:
+        """{goal name: {side: done}} for every counted goal (timeline rows,
+        charts). Computed once per snapshot: treat it as read-only."""
+        return self._values
 
     def part(self, name: str) -> "Progress | None":
         for p in self.parts or (self,):
@@ -312,6 +318,7 @@ class _HoldCounter(Counter):
         self.timers: dict[str, HoldTimer] = {s: HoldTimer(self.grace_s) for s in goal.sides}
         self.side: str | None = None
         self._said: set[str] = set()
+        self._state: tuple = (None,)
         self.progress = self._progress(None, ())
 
     def update(self, step: Step) -> Progress:
@@ -328,7 +335,13 @@ class _HoldCounter(Counter):
             if tm.total >= self.target - 1e-9 and key not in self._said:
                 self._said.add(key)
                 events = (Event("target", "Target reached"),)
-        self.progress = self._progress(key if key in self.timers else self.side, events)
+        side = key if key in self.timers else self.side
+        tm = self.timers.get(side)
+        state = (side, tm.total, tm.current, tm.longest, tm._holding) if tm is not None else (side,)
+        # a frame that changes nothing (out of position, can't see) reuses the snapshot
+        if events or self.progress.events or state != self._state:
+            self._state = state
+            self.progress = self._progress(side, events)
         return self.progress
 
     def _progress(self, side, events) -> Progress:
@@ -423,7 +436,10 @@ class _RepCounter(Counter):
             n = self.counter.counts[rep.side]
             events = (Event("rep", f"{rep.label}, {n}" if rep.label else str(n)),)
         side = "both" if self.goal.sides == BOTH else v.side
-        self.progress = self._progress(side, events)
+        p = self.progress
+        # most frames change nothing: the progress (a frozen snapshot) is reused
+        if events or p.events or side != p.side or (self.counter.current is not None) != p.active:
+            self.progress = self._progress(side, events)
         return self.progress
 
     def _progress(self, side, events) -> Progress:

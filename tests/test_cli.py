@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from reports import goal_part
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CLIPS = SHARED / "clips"
@@ -36,13 +38,6 @@ def reps_line(text: str) -> str:
     return lines[0]
 
 
-def goal_part(summary: dict, kind: str) -> dict:
-    """One goal of the JSON summary: the goal itself, or one part of a goal set."""
-    goal = summary["goal"]
-    parts = goal.get("parts") or [goal]
-    found = [p for p in parts if p["kind"] == kind]
-    assert len(found) == 1, f"no single {kind} goal in {goal}"
-    return found[0]
 
 
 def assert_user_error(proc: subprocess.CompletedProcess, *words: str) -> str:

@@ -13,13 +13,14 @@ import json
 import os
 import subprocess
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import pose_rules
+from reports import goal_part
+from videos import encode_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -47,13 +48,6 @@ def _read_rgb(path: Path) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def goal_part(summary: dict, kind: str) -> dict:
-    """One goal of a JSON report's summary: the goal itself, or one part of a goal set."""
-    goal = summary["goal"]
-    parts = goal.get("parts") or [goal]
-    found = [p for p in parts if p["kind"] == kind]
-    assert len(found) == 1, f"no single {kind} goal in {goal}"
-    return found[0]
 
 
 # Fixtures needing shared data name it first (``photos``, ``polybag``), so a
@@ -133,26 +127,8 @@ def _write_video(path: Path, image: np.ndarray, n: int = 30, fps: int = 30) -> P
 
 def _write_rotated_video(path: Path, stored: np.ndarray, rotation_ccw: int, n: int = 30) -> Path:
     """H.264 clip of *stored* frames with a display matrix (PyAV's ccw degrees)."""
-    import av
-
     h, w = stored.shape[:2]
-    out = av.open(str(path), mode="w")
-    stream = out.add_stream("libx264", rate=30)
-    stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-    tb = Fraction(1, 1000)
-    stream.time_base = tb
-    stream.codec_context.time_base = tb
-    stream.set_display_rotation(rotation_ccw)
-    for i in range(n):
-        frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
-        frame.pts = int(round(i * 1000 / 30))
-        frame.time_base = tb
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode(None):
-        out.mux(packet)
-    out.close()
-    return path
+    return encode_clip(path, ((stored, i / 30) for i in range(n)), (w, h), rotation_ccw=rotation_ccw)
 
 
 # ---------------------------------------------------------------- photos

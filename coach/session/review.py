@@ -29,7 +29,7 @@ from coach.engine.report import Report
 from pose_rules.base import Rule
 
 from .loop import Annotate, CallbackSink, Session, TrackSink, VideoSink, run
-from .sources import source_matches, track_frames, track_images, video_frames
+from .sources import _readable_once, source_matches, track_frames, track_images, video_frames
 
 __all__ = [
     "Annotate",
@@ -107,15 +107,6 @@ class _Reporter:
         if self.callback is not None and self._step < PROGRESS_STEPS:
             self._step = PROGRESS_STEPS
             self.callback(1.0)
-
-
-def _readable_once(source) -> bool:
-    if isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
-        return False
-    try:
-        return not source.seekable()
-    except (AttributeError, OSError, ValueError):
-        return True
 
 
 def _default_name(source) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from coach.media import models
 from coach.media.models import ModelError
+from videos import encode_clip
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 PLANK = SHARED / "clips" / "free_exercise_db" / "Plank" / "1.jpg"
@@ -661,25 +662,12 @@ def test_install_builds_from_wheel(plank_photo, monkeypatch):
 
 def _tiny_clip(path: Path, photo: Path, frames: int = 3) -> Path:
     """A few frames of the photo as an H.264 clip (PyAV), small enough to be quick."""
-    av = pytest.importorskip("av")
     cv2 = pytest.importorskip("cv2")
     img = _rgb(photo)
     h, w = img.shape[:2]
     scale = 320 / max(h, w)
     img = cv2.resize(img, (int(w * scale) // 2 * 2, int(h * scale) // 2 * 2))
-    out = av.open(str(path), mode="w")
-    stream = out.add_stream("libx264", rate=10)
-    stream.height, stream.width = img.shape[:2]
-    stream.pix_fmt = "yuv420p"
-    for i in range(frames):
-        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-        frame.pts = i
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode(None):
-        out.mux(packet)
-    out.close()
-    return path
+    return encode_clip(path, ((img, i / 10) for i in range(frames)), (img.shape[1], img.shape[0]), rate=10)
 
 
 def _swapped_copy(model: Path, dest: Path) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 import time
 import warnings
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -22,6 +21,7 @@ from coach.media.video import (
     probe,
     rotate_upright,
 )
+from videos import encode_clip
 
 W, H = 64, 48
 # irregular on purpose: index / fps would give different numbers
@@ -47,31 +47,16 @@ def _make_clip(
 ) -> Path:
     """Write a small H.264 clip with PyAV, pts taken from *timestamps* (seconds)."""
     w, h = size
-    options = {"movflags": "+faststart"} if faststart else {}
-    out = av.open(str(path), mode="w", options=options)
-    stream = out.add_stream(codec, rate=30)
-    stream.width, stream.height = w, h
-    stream.pix_fmt = "yuv420p"
-    tb = Fraction(1, 1000)
-    stream.time_base = tb
-    stream.codec_context.time_base = tb
-    if rotation_ccw is not None:
-        stream.set_display_rotation(rotation_ccw)
-    for i, t in enumerate(timestamps):
-        if marker:
-            img = np.zeros((h, w, 3), np.uint8)
-            img[:8, :8] = (255, 0, 0)  # red block in the stored top-left corner
-        else:
-            img = _square_frame(i, w, h)
-        frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-        frame.pts = int(round(t * 1000))
-        frame.time_base = tb
-        for packet in stream.encode(frame):
-            out.mux(packet)
-    for packet in stream.encode(None):
-        out.mux(packet)
-    out.close()
-    return path
+
+    def images():
+        for i, t in enumerate(timestamps):
+            if marker:
+                img = np.zeros((h, w, 3), np.uint8)
+                img[:8, :8] = (255, 0, 0)  # red block in the stored top-left corner
+            else:
+                img = _square_frame(i, w, h)
+            yield img, t
+    return encode_clip(path, images(), size, rotation_ccw=rotation_ccw, faststart=faststart, codec=codec)
 
 
 @pytest.fixture()
