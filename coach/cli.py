@@ -193,7 +193,7 @@ def cmd_analyze(args) -> int:
     if not exercise:
         raise CliError("--exercise is required (see `coach exercises`)")
     rule = pose_rules.get_rule(exercise)
-    overrides = _load_thresholds(args.thresholds, rule.name)
+    overrides = {**_load_thresholds(args.thresholds, rule.name), **rule.target(args.target)}
     th = rule.resolve(overrides)
 
     if track is not None:
@@ -266,6 +266,8 @@ def cmd_exercises(args) -> int:
 
     if args.json:
         _write_json({name: {"title": r.title, "description": r.description, "view": r.view,
+                            "camera": r.camera_placement(), "lying": r.lying, "judged": r.judged,
+                            "targets": {k: {"label": lab, "thresholds": dict(o)} for k, (lab, o) in r.targets.items()},
                             "family": r.family or r.title, "variant": r.variant,
                             "goal": {"kind": r.goal.kind, "text": r.goal.describe()},
                             "faults": [{"name": f.name, "cue": f.cue, "meaning": f.meaning} for f in r.faults],
@@ -276,6 +278,9 @@ def cmd_exercises(args) -> int:
             continue
         print(f"{name}  —  {r.title} ({r.goal.describe()}; {r.view} view)")
         print(f"    {r.description}")
+        print(f"    camera: {r.camera_placement()}")
+        for key, (label, _) in r.targets.items():
+            print(f"    target choice: --target {key}  ({label})")
         print("    faults: " + ", ".join(f"{f.name} (\"{f.cue}\")" for f in r.faults))
         for t in describe(r):
             print(f"    {t['name']:<22} {t['default']:>7g} {t['unit']:<14} [{t['min']:g}..{t['max']:g}]  {t['meaning']}")
@@ -411,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--annotated", metavar="FILE", help="write an annotated video (.mp4 H.264 or .webm VP9)")
     a.add_argument("--annotated-max-side", type=_pixels, default=1280, metavar="PIXELS",
                    help=f"size limit of the annotated video (default 1280, at least {MIN_SIDE})")
+    a.add_argument("--target", metavar="NAME",
+                   help="a target choice of the exercise (see `coach exercises`), e.g. 'breaths' for the bridge")
     a.add_argument("--thresholds", metavar="FILE|NAME",
                    help="thresholds file (JSON) to apply, or the name of a profile saved in the app")
     a.add_argument("--save-track", metavar="FILE", help="also save the landmark track (video input)")

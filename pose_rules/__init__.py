@@ -26,12 +26,14 @@ from typing import Mapping
 
 from coach.core.pose import PoseFrame
 
-from . import bird_dog, glute_bridge, plank, side_plank
-from .base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, Fault, Rule, Threshold, ThresholdError, Verdict
-from .goals import Goal, GoalSet, Hold, Progress, Repeats, Reps
+from . import (bird_dog, drawing_in, glute_bridge, hamstring_stretch, hip_flexor_stretch, knee_to_chest, knee_twist,
+               partial_crunch, piriformis_stretch, plank, prone_extension, rotation_stretch, side_plank)
+from .base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, TIMED, Fault, Rule, Threshold, ThresholdError, Verdict
+from .goals import Goal, GoalSet, Hold, Progress, Repeats, Reps, Timed
 
 #: The exercise modules, in the order the app and the CLI list them.
-_MODULES = (plank, side_plank, glute_bridge, bird_dog)
+_MODULES = (plank, side_plank, glute_bridge, bird_dog, partial_crunch, prone_extension, knee_to_chest,
+            rotation_stretch, knee_twist, hamstring_stretch, hip_flexor_stretch, piriformis_stretch, drawing_in)
 
 RULES: dict[str, Rule] = {r.name: r for mod in _MODULES for r in mod.RULES}
 
@@ -74,5 +76,5 @@ def evaluate(exercise: str, landmarks, image_size: tuple[int, int] | None = None
 
 
 __all__ = ["RULES", "get_rule", "register", "evaluate", "Rule", "Threshold", "ThresholdError", "Fault", "Verdict",
-           "UnknownExercise", "Goal", "GoalSet", "Hold", "Reps", "Repeats", "Progress",
-           "GOOD", "FAULT", "NOT_IN_POSITION", "CANT_SEE"]
+           "UnknownExercise", "Goal", "GoalSet", "Hold", "Reps", "Repeats", "Timed",
+           "Progress", "GOOD", "FAULT", "NOT_IN_POSITION", "CANT_SEE", "TIMED"]

@@ -19,7 +19,9 @@ CANT_SEE = "cant_see"
 NOT_IN_POSITION = "not_in_position"
 GOOD = "good"
 FAULT = "fault"
-STATUSES = (CANT_SEE, NOT_IN_POSITION, GOOD, FAULT)
+#: A step the camera does not judge (the abdominal drawing-in): the coach only keeps time.
+TIMED = "timed"
+STATUSES = (CANT_SEE, NOT_IN_POSITION, GOOD, FAULT, TIMED)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,58 @@ class Fault:
     meaning: str
     #: Other names a labels file may use for this fault (``coach evaluate``).
     aliases: tuple[str, ...] = ()
+
+
+#: The faults of moving into a position and holding it (see :class:`Steadiness`).
+TOO_FAST, BOUNCING = "too_fast", "bouncing"
+
+
+@dataclass(frozen=True)
+class Steadiness:
+    """The rules of moving into a position and holding it, which need time and
+    so are checked by the engine (:class:`coach.engine.engine.SteadyGuard`),
+    on the rule's key measure (:attr:`Verdict.rep_value`). A rule declares one
+    (``steady = Steadiness(...)``); its thresholds and faults are added to the
+    rule's own.
+
+    direction: +1 when a larger value is deeper into the position, -1 when
+    smaller is deeper (a hip angle closing as the knee comes to the chest).
+    entry_speed: default of ``max_entry_speed`` (unit per second): the measure
+    moving deeper faster than this just before or after entering the position
+    = too fast (``entry_cue``). bounce_amp: default of ``bounce_amp`` (unit):
+    two swings back and forth at least this big within ``bounce_window_s``
+    while in position = bouncing ("Hold still, don't bounce"); the held time
+    does not count meanwhile. None: no bounce check (the crunch).
+    """
+
+    direction: float
+    unit: str
+    entry_speed: float
+    bounce_amp: float | None = None
+    entry_cue: str = "Slowly into the stretch"
+    speed_basis: str = ""
+    bounce_basis: str = ""
+
+    def thresholds(self) -> tuple["Threshold", ...]:
+        out = (Threshold("max_entry_speed", f"{self.unit}/s", self.entry_speed, round(self.entry_speed / 4, 3),
+                         round(self.entry_speed * 4, 3),
+                         "key measure moving deeper faster than this while entering the position = too fast"
+                         + (f" ({self.speed_basis})" if self.speed_basis else "")),)
+        if self.bounce_amp is not None:
+            out += (Threshold("bounce_amp", self.unit, self.bounce_amp, round(self.bounce_amp / 4, 3),
+                              round(self.bounce_amp * 4, 3),
+                              "a swing back and forth at least this big while holding counts as a bounce"
+                              + (f" ({self.bounce_basis})" if self.bounce_basis else "")),
+                    Threshold("bounce_window_s", "s", 2.0, 0.5, 6.0,
+                              "two bounces within this time = bouncing: a cue, and the time does not count"))
+        return out
+
+    def faults(self) -> tuple["Fault", ...]:
+        out = (Fault(TOO_FAST, self.entry_cue, 0, "moved into the position too fast"),)
+        if self.bounce_amp is not None:
+            out += (Fault(BOUNCING, "Hold still, don't bounce", 0, "bouncing while holding the position",
+                          aliases=("bounce",)),)
+        return out
 
 
 @dataclass(frozen=True)
@@ -324,6 +378,52 @@ class Rule:
     setup_joints: tuple[str, ...] = ("shoulder", "hip", "knee", "ankle")
     #: The measures that matter, most important first (charts, video overlay).
     key_measures: tuple[KeyMeasure, ...] = ()
+    #: The rules of moving into the position and holding it still (stretches:
+    #: slowly in, no bouncing; the crunch: no jerking), or None.
+    steady: Steadiness | None = None
+    #: Lying on the floor: the camera check also wants the head in view, and
+    #: the app explains how to place the camera for a lying exercise.
+    lying: bool = False
+    #: False for a step the camera cannot judge (timed only; see ``TIMED``).
+    judged: bool = True
+    #: Where to put the camera, in one sentence (the app and ``coach exercises``);
+    #: empty: derived from ``view``.
+    placement: str = ""
+    #: Target choices besides the default (e.g. the bridge's "three deep
+    #: breaths"): {name: (label, threshold overrides)}; the app offers them
+    #: and ``coach analyze --target NAME`` takes them.
+    targets: Mapping[str, tuple[str, Mapping[str, float]]] = {}
+
+    def target(self, name: str | None) -> dict[str, float]:
+        """The threshold overrides of target choice ``name`` (None: the default)."""
+        if not name:
+            return {}
+        key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+        if key not in self.targets:
+            known = ", ".join(self.targets) or "none besides the default"
+            raise ThresholdError(f"{self.name}: unknown target {name!r} (choices: {known})")
+        return dict(self.targets[key][1])
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        steady = getattr(cls, "steady", None)
+        if steady is not None:  # its faults and thresholds join the rule's own
+            names = {f.name for f in cls.faults}
+            cls.faults = tuple(cls.faults) + tuple(f for f in steady.faults() if f.name not in names)
+            names = {t.name for t in cls.thresholds}
+            cls.thresholds = tuple(cls.thresholds) + tuple(t for t in steady.thresholds() if t.name not in names)
+
+    def camera_placement(self) -> str:
+        if self.placement:
+            return self.placement
+        if not self.judged:
+            return "No camera needed: this step is timed, not judged."
+        if self.view == "front":
+            return "Face the camera (chest towards it), 2–3 m away, whole body in view."
+        if self.lying:
+            return ("Camera at floor height or on a low table, side-on, 2–3 m away, the whole body from head to "
+                    "feet in view, your face towards the camera where you can.")
+        return "Turn side-on to the camera, 2–3 m away, whole body from head to feet in view."
 
     # -- thresholds -----------------------------------------------------------
     def all_thresholds(self) -> tuple[Threshold, ...]:

@@ -58,6 +58,8 @@ class GluteBridge(Rule):
     thresholds = _THRESHOLDS
     faults = _FAULTS
     goal = Hold(60.0) + Reps("rep_up_lift", "rep_down_lift", rep_sides=BOTH)
+    #: "Hold for three deep breaths": about 15 s (three slow breaths of ~5 s).
+    targets = {"breaths": ("three deep breaths (about 15 s)", {"hold_target_s": 15.0})}
     motion = "moving_lift_s"
     view = "side"
     key_measures = (

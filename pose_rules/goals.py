@@ -367,6 +367,8 @@ class Reps(Goal):
     rep_sides: tuple[str, ...] = LEFT_RIGHT
     target: int = 5
     title: str = "reps"
+    #: Default of ``rep_min_top_s``: the time at the top a rep needs.
+    top_s: float = 0.35
     kind = "reps"
     name = "reps"
     unit = "reps"
@@ -377,7 +379,7 @@ class Reps(Goal):
         return self.rep_sides
 
     def thresholds(self) -> tuple[Threshold, ...]:
-        return (Threshold("rep_min_top_s", "s", 0.35, 0.0, 10.0,
+        return (Threshold("rep_min_top_s", "s", self.top_s, 0.0, 10.0,
                           "time at the top needed for a rep to count (brisk reps top for 0.3-1 s)"),
                 Threshold("rep_target", "reps", self.target, 1, 50,
                           "reps per side to aim for" if self.per_side else "reps to aim for"))
@@ -463,6 +465,9 @@ class Repeats(Goal):
     hold_s: float
     count: int = 3
     repeat_sides: tuple[str, ...] = LEFT_RIGHT
+    #: Allowed ranges of the hold and of the repeat count (tuning).
+    hold_range: tuple[float, float] = (1.0, 120.0)
+    count_range: tuple[int, int] = (1, 10)
     kind = "repeats"
     name = "repeats"
     unit = "repeats"
@@ -473,8 +478,8 @@ class Repeats(Goal):
         return self.repeat_sides
 
     def thresholds(self) -> tuple[Threshold, ...]:
-        return (Threshold("hold_target_s", "s", self.hold_s, 1.0, 120.0, "good-form hold time of each repeat"),
-                Threshold("repeat_target", "repeats", self.count, 1, 10,
+        return (Threshold("hold_target_s", "s", self.hold_s, *self.hold_range, "good-form hold time of each repeat"),
+                Threshold("repeat_target", "repeats", self.count, *self.count_range,
                           "repeats per side to aim for" if self.per_side else "repeats to aim for"))
 
     def describe(self, th=None) -> str:
@@ -518,7 +523,6 @@ class _RepeatCounter(Counter):
         self.counts = {s: 0 for s in goal.sides}
         self.side: str | None = None
         self.done_units: list[dict] = []
-        self._start: float | None = None
         self._released = True  # out of the stretch since the last repeat counted
         self._out = 0.0
         self.progress = self._progress(())
@@ -529,7 +533,6 @@ class _RepeatCounter(Counter):
         events: list[Event] = []
         if tick.brk:  # a break in time: the repeat in progress starts again
             self.timer = HoldTimer(self.grace_s)
-            self._start = None
         if step.hold_state == "unseen":
             pass
         elif side not in self.counts or not v.in_position:
@@ -537,22 +540,19 @@ class _RepeatCounter(Counter):
             if self._out > self.grace_s:
                 self._released = True
                 self.timer = HoldTimer(self.grace_s)
-                self._start = None
         else:
             self._out = 0.0
             if side != self.side:  # another side: a new repeat
                 self.timer = HoldTimer(self.grace_s)
-                self._start = None
                 self._released = True
                 self.side = side
             if self._released:
-                if self._start is None and step.hold_state == "good":
-                    self._start = tick.t
                 self.timer.update(tick.dt, step.hold_state)
                 if self.timer.current >= self.hold_s - 1e-9:
                     self.counts[side] += 1
                     n = self.counts[side]
-                    self.done_units.append({"side": side, "start": round(self._start or tick.t, 3),
+                    # the repeat's unbroken hold began this long ago
+                    self.done_units.append({"side": side, "start": round(tick.t - self.timer.current, 3),
                                             "end": round(tick.t, 3), "hold_s": round(self.timer.current, 3)})
                     self._released = False
                     label = "" if side == "both" else f"{side.capitalize()}, "
@@ -570,6 +570,110 @@ class _RepeatCounter(Counter):
         return Progress(self.goal, counts, counts, self.target, self.side,
                         self.timer.current if self._released else 0.0, longest,
                         self._released and self.timer.current > 0, events, hold_s=self.hold_s)
+
+    def units(self) -> list[dict]:
+        return list(self.done_units)
+
+
+# ----------------------------------------------------------------------------- timed (not judged)
+
+@dataclass(frozen=True)
+class Timed(Goal):
+    """A step the camera cannot judge (the abdominal drawing-in): the coach
+    keeps time only. A ``rest_s`` "get ready" first, then ``count`` times:
+    hold ``hold_s`` (``say_hold`` is spoken), rest ``rest_s`` ("Relax").
+    Counted from the frames' time whatever the pose; a break in time (frames
+    stopping) starts the hold in progress again."""
+
+    hold_s: float
+    count: int = 5
+    rest_s: float = 5.0
+    say_hold: str = "Hold"
+    kind = "timed"
+    name = "timed"
+    unit = "repeats"
+    chart_label = "timed holds"
+
+    def thresholds(self) -> tuple[Threshold, ...]:
+        return (Threshold("hold_target_s", "s", self.hold_s, 3.0, 60.0, "each timed hold"),
+                Threshold("repeat_target", "repeats", self.count, 1, 20, "timed holds to do"),
+                Threshold("rest_s", "s", self.rest_s, 2.0, 60.0, "rest between the timed holds"))
+
+    def describe(self, th=None) -> str:
+        th = th or {}
+        n, s = int(th.get("repeat_target", self.count)), th.get("hold_target_s", self.hold_s)
+        return f"{n} x {s:.0f} s, timed (not judged)"
+
+    def counter(self, th) -> "_TimedCounter":
+        return _TimedCounter(self, th)
+
+    def text(self, p: Progress, short: bool = False) -> str:
+        return f"{_int(p.total)} / {p.target:.0f}" if short else f"{_int(p.total)} of {p.target:.0f} timed holds"
+
+    def headline(self, p: Progress) -> Headline:
+        if p.reached:
+            sub = "done · not judged"
+        elif p.active:
+            sub = f"hold {p.current_s:.0f} / {p.hold_s:.0f} s · not judged"
+        else:
+            sub = "rest · not judged"
+        frac = max(0.0, min(1.0, p.current_s / p.hold_s)) if (p.active and p.hold_s) else None
+        return Headline(self.text(p, short=True), sub, frac, p.reached)
+
+    def lines(self, p: Progress) -> list[tuple[str, str]]:
+        return [("timed holds", f"{self.text(p)} ({p.hold_s:.0f} s each; the camera does not judge this step)"
+                 + ("  — done" if p.reached else ""))]
+
+    def metrics(self, p: Progress) -> list[tuple[str, str, str]]:
+        return [("Timed holds", _int(p.total), f"Target {p.target:.0f}; not judged by the camera")]
+
+
+class _TimedCounter(Counter):
+    def __init__(self, goal: Timed, th):
+        self.goal = goal
+        self.hold_s, self.rest_s = th["hold_target_s"], th["rest_s"]
+        self.target = float(int(th["repeat_target"]))
+        self.done = 0
+        self.holding = False
+        self.phase_s = 0.0  # time in the current phase (rest or hold)
+        self.start: float | None = None
+        self.done_units: list[dict] = []
+        self.progress = self._progress(())
+
+    def update(self, step: Step) -> Progress:
+        tick = step.tick
+        events: list[Event] = []
+        if self.done >= self.target:
+            return self._keep()
+        if tick.brk and self.holding:  # the frames stopped: this hold starts again after a rest
+            self.holding, self.phase_s = False, 0.0
+        self.phase_s += tick.dt
+        if not self.holding and self.phase_s >= self.rest_s - 1e-9:
+            self.holding, self.phase_s, self.start = True, 0.0, tick.t
+            events.append(Event("side", self.goal.say_hold))
+        elif self.holding and self.phase_s >= self.hold_s - 1e-9:
+            self.done += 1
+            self.done_units.append({"side": "both", "start": round(self.start or tick.t, 3), "end": round(tick.t, 3),
+                                    "hold_s": round(self.phase_s, 3)})
+            self.holding, self.phase_s = False, 0.0
+            if self.done >= self.target:
+                events.append(Event("target", "Done. Well done"))
+            else:
+                events.append(Event("rep", f"{self.done}. Relax"))
+        self.progress = self._progress(tuple(events))
+        return self.progress
+
+    def _keep(self) -> Progress:
+        if self.progress.events:
+            self.progress = self._progress(())
+        return self.progress
+
+    def _progress(self, events) -> Progress:
+        done = {"both": float(self.done)}
+        cur = self.phase_s if self.holding else 0.0
+        return Progress(self.goal, done, done, self.target, None, cur, max([u["hold_s"] for u in self.done_units],
+                                                                               default=cur),
+                        self.holding, events, hold_s=self.hold_s)
 
     def units(self) -> list[dict]:
         return list(self.done_units)
@@ -672,5 +776,5 @@ class _SetCounter(Counter):
         return [u for c in self.counters for u in c.units()]
 
 
-__all__ = ["Goal", "Hold", "Reps", "Repeats", "GoalSet", "Progress", "Headline", "Event", "Step", "Counter",
+__all__ = ["Goal", "Hold", "Reps", "Repeats", "Timed", "GoalSet", "Progress", "Headline", "Event", "Step", "Counter",
            "BOTH", "LEFT_RIGHT"]

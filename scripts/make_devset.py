@@ -52,7 +52,9 @@ FPS = 15.0  # derived clips
 LYING_HIP, LYING_KNEE = 0.18, 0.11
 
 ALL_RULES = ["plank", "forearm_plank", "high_plank", "knee_plank", "side_plank", "side_plank_left",
-             "side_plank_right", "glute_bridge", "bird_dog", "hip_extension"]
+             "side_plank_right", "glute_bridge", "bird_dog", "hip_extension", "partial_crunch", "prone_extension",
+             "knee_to_chest", "knee_to_chest_both", "rotation_stretch", "knee_twist", "hamstring_stretch",
+             "hip_flexor_stretch", "piriformis_stretch"]
 
 
 def others(*keep: str) -> list[str]:
@@ -427,7 +429,29 @@ def main() -> None:
                                             "hips clearly below the line; MediaPipe puts the hip on the line (known miss)")],
          others("glute_bridge")),
         ("Single_Leg_Glute_Bridge/0.jpg", [("glute_bridge", "not_in_position", "hips down, one leg raised")],
-         others("glute_bridge")),
+         others("glute_bridge", "hamstring_stretch")),  # one leg raised, knee a little bent: a hamstring stretch's shape
+        ("Crunches/0.jpg", [("partial_crunch", "not_in_position", "lying, knees bent, hands behind the head")],
+         others("partial_crunch")),
+        ("Crunches/1.jpg", [("partial_crunch", "good", "shoulders curled off the floor")], others("partial_crunch")),
+        ("One_Knee_To_Chest/0.jpg", [("knee_to_chest", "not_in_position", "lying, knees bent (start)")],
+         others("knee_to_chest")),
+        ("One_Knee_To_Chest/1.jpg", [("knee_to_chest", "good", "one knee pulled to the chest, other leg straight")],
+         others("knee_to_chest")),
+        ("Hug_Knees_To_Chest/0.jpg", [("knee_to_chest_both", "not_in_position",
+                                       "lying, knees bent, head raised looking at the camera (start)")],
+         others("knee_to_chest_both")),
+        ("Hug_Knees_To_Chest/1.jpg", [("knee_to_chest_both", "good", "both knees pulled to the chest")],
+         others("knee_to_chest_both", "knee_to_chest")),  # the one-knee rule may not see the hidden leg
+        ("Lower_Back_Curl/0.jpg", [("prone_extension", "not_in_position", "prone, flat")], others("prone_extension")),
+        ("Lower_Back_Curl/1.jpg", [("prone_extension", "good", "prone, chest and shoulders raised, neck in line")],
+         others("prone_extension")),
+        ("Superman/0.jpg", [("prone_extension", "not_in_position", "prone, flat, arms forward")],
+         others("prone_extension")),
+        ("Superman/1.jpg", [("prone_extension", "legs_lifted", "a superman: arms and legs raised")],
+         others("prone_extension")),
+        ("Hyperextensions_With_No_Hyperextension_Bench/1.jpg", [("lying_or_other", "other",
+                                                                 "back extension on a bench, a partner holding the legs")],
+         others("prone_extension")),  # the same movement off the floor: not a negative for the prone extension
         ("Glute_Kickback/0.jpg", [("bird_dog", "good", "all fours, no lift (three-quarter view)"),
                                   ("hip_extension", "good", "")], others("bird_dog", "hip_extension")),
         ("Glute_Kickback/1.jpg", [("hip_extension", "leg_too_high",
@@ -438,13 +462,10 @@ def main() -> None:
         ("Cat_Stretch/1.jpg", [("bird_dog", "start_position", "all fours, rounded back"),
                                ("hip_extension", "start_position", "")], others("bird_dog", "hip_extension")),
     ]
-    negatives = ["Childs_Pose/0.jpg", "Childs_Pose/1.jpg", "Lower_Back_Curl/0.jpg", "Lower_Back_Curl/1.jpg",
-                 "Superman/0.jpg", "Superman/1.jpg", "Crunches/0.jpg", "Crunches/1.jpg", "One_Knee_To_Chest/0.jpg",
-                 "One_Knee_To_Chest/1.jpg", "Hug_Knees_To_Chest/0.jpg", "Hug_Knees_To_Chest/1.jpg",
+    negatives = ["Childs_Pose/0.jpg", "Childs_Pose/1.jpg",
                  "Bent-Knee_Hip_Raise/0.jpg", "Bent-Knee_Hip_Raise/1.jpg", "Hip_Extension_with_Bands/0.jpg",
                  "Hip_Extension_with_Bands/1.jpg", "Chair_Lower_Back_Stretch/1.jpg",
-                 "Hyperextensions_With_No_Hyperextension_Bench/0.jpg",
-                 "Hyperextensions_With_No_Hyperextension_Bench/1.jpg"]
+                 "Hyperextensions_With_No_Hyperextension_Bench/0.jpg"]
 
     base: dict[tuple[str, str], PoseFrame] = {}  # (photo, aspect) -> frame
     for photo in [s[0] for s in still_specs] + negatives:
@@ -818,6 +839,382 @@ def main() -> None:
                 derived_still(dropped, fr, f"{tag}_armdown", "bird_dog", "arm_too_low", ak, src,
                               f"frame {fr.timestamp:.2f} s, the raised arm turned down to -75 deg")
     print("bird-dog variants")
+
+    # ---------------------------------------------------------------- floor exercises and stretches (issue 10)
+    def fstill(pts, src: PoseFrame, name, exercise, form, ak, source, how, z=None, negative_for=None):
+        f = D.to_frame(src, pts, 0.0, z=z)
+        key = save(PoseTrack.from_frames([f]), name, {"source": source, "aspect": ak, "derived": how})
+        still_label(key, exercise, form, ak, source, "", negative_for=negative_for, derived=how)
+        return key
+
+    def leg_idx(side):
+        q = D.side_points(side)
+        return q, [q["knee"], q["ankle"], q["heel"], q["foot_index"]]
+
+    def head_idx():
+        return list(range(0, 11))
+
+    def hip_angle_of(p, side, leg):
+        qs, ql = D.side_points(side), D.side_points(leg)
+        from coach.core.geometry import angle_at
+        return angle_at(p[qs["shoulder"]], p[ql["hip"]], p[ql["knee"]])
+
+    def set_hip_angle(p, side, leg, target, hands=False):
+        """The leg (thigh, shin and foot rigidly) turned about its hip until the
+        hip angle (trunk to thigh) is ``target``; with ``hands``, the hands
+        holding the knee move with it."""
+        ql, moving = leg_idx(leg)
+        if hands:
+            moving = moving + [D.side_points(s_)[j] for s_ in ("left", "right")
+                               for j in ("wrist", "pinky", "index", "thumb")]
+        best = None
+        for sign in (1.0, -1.0):
+            cur = hip_angle_of(p, side, leg)
+            q = D.turn(p, p[ql["hip"]], moving, sign * (cur - target))
+            err = abs(hip_angle_of(q, side, leg) - target)
+            if best is None or err < best[0]:
+                best = (err, q)
+        return best[1]
+
+    def other(s):
+        return "right" if s == "left" else "left"
+
+    # knee to chest: the real photo pulled one knee; variants from it
+    for ak in ASPECTS:
+        f = base[("One_Knee_To_Chest/1.jpg", ak)]
+        p = D.to_pixels(f)
+        side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+        angles = {s: hip_angle_of(p, side, s) for s in ("left", "right")}
+        pulled = min(angles, key=angles.get)
+        src, tag = "free_exercise_db/One_Knee_To_Chest/1.jpg", f"k2c_{ak.replace(':', 'x')}"
+        for target, form in ((angles[pulled] - 8, "good"), (angles[pulled] + 10, "good"), (92.0, "not_pulled_in")):
+            fstill(set_hip_angle(p, side, pulled, target, hands=True), f, f"{tag}_hip{target:.0f}", "knee_to_chest", form, ak, src,
+                   f"pulled thigh (with shin and foot) turned about the hip to a hip angle of {target:.0f} deg "
+                   f"(the photo reads {angles[pulled]:.0f})")
+        o = other(pulled)
+        qo, mo = leg_idx(o)
+        up = D.rotate_limb(p, qo["hip"], qo["ankle"], mo[:1] + mo[2:], 50.0)
+        fstill(up, f, f"{tag}_otherleg50", "knee_to_chest", "other_leg_up", ak, src,
+               "the straight other leg raised to 50 deg above the horizontal about its hip")
+        qs = D.side_points(side)
+        head_up = D.turn(p, p[qs["shoulder"]], head_idx(), 70.0 * (1 if p[qs["shoulder"]][0] > p[qs["hip"]][0] else -1))
+        fstill(head_up, f, f"{tag}_head70", "knee_to_chest", "head_lifted", ak, src,
+               "the head turned up 70 deg about the shoulder (lifted off the floor)")
+    print("knee-to-chest variants")
+
+    # partial crunch: sit-up and hips lifted from the real curled-up photo; the curl from the two real photos
+    for ak in ASPECTS:
+        f = base[("Crunches/1.jpg", ak)]
+        p = D.to_pixels(f)
+        side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+        q = D.side_points(side)
+        src, tag = "free_exercise_db/Crunches/1.jpg", f"crunch_{ak.replace(':', 'x')}"
+        sgn = 1 if p[q["shoulder"]][0] > p[q["hip"]][0] else -1
+        upper = head_idx() + [i for s in ("left", "right") for i in
+                              (D.side_points(s)[j] for j in ("shoulder", "elbow", "wrist", "pinky", "index", "thumb"))]
+        situp = D.turn(p, p[q["hip"]], upper, 50.0 * sgn)
+        fstill(situp, f, f"{tag}_situp50", "partial_crunch", "sit_up", ak, src,
+               "the upper body turned up 50 deg about the hip: a sit-up")
+        tl = torso(p)
+        lifted = p.copy()
+        hips = [D.side_points(s)["hip"] for s in ("left", "right")]
+        lifted[upper + hips, 1] -= 0.45 * tl
+        fstill(lifted, f, f"{tag}_hips045", "partial_crunch", "lower_back_lifted", ak, src,
+               "hips and upper body raised 0.45 torso lengths, feet in place: the lower back off the floor")
+    print("crunch variants")
+
+    # prone extension: neck cranked, legs lifted, hips lifted from the real lifted photo
+    for ak in ASPECTS:
+        f = base[("Lower_Back_Curl/1.jpg", ak)]
+        p = D.to_pixels(f)
+        side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+        q = D.side_points(side)
+        src, tag = "free_exercise_db/Lower_Back_Curl/1.jpg", f"prone_{ak.replace(':', 'x')}"
+        sgn = 1 if p[q["shoulder"]][0] > p[q["hip"]][0] else -1
+        fstill(D.turn(p, p[q["shoulder"]], head_idx(), 40.0 * sgn), f, f"{tag}_neck40", "prone_extension",
+               "neck_cranked", ak, src, "the head turned back (up) 40 deg about the shoulder")
+        fstill(D.turn(p, p[q["shoulder"]], head_idx(), 10.0 * sgn), f, f"{tag}_neck10", "prone_extension",
+               "good", ak, src, "the head turned up 10 deg about the shoulder (still in line)")
+        legs = [i for s in ("left", "right") for i in leg_idx(s)[1]]
+        for deg, form in ((30.0, "legs_lifted"), (5.0, "good")):
+            up = D.turn(p, p[q["hip"]], legs, -deg * sgn)
+            fstill(up, f, f"{tag}_legs{deg:.0f}", "prone_extension", form, ak, src,
+                   f"both legs turned up {deg:.0f} deg about the hip")
+    print("prone variants")
+
+    # hamstring stretch: the pulled leg of One_Knee_To_Chest/1 straightened and raised
+    for ak in ASPECTS:
+        f = base[("One_Knee_To_Chest/1.jpg", ak)]
+        p = D.to_pixels(f)
+        side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+        angles = {s: hip_angle_of(p, side, s) for s in ("left", "right")}
+        leg = min(angles, key=angles.get)
+        q, moving = leg_idx(leg)
+        qs = D.side_points(side)
+        src, tag = "free_exercise_db/One_Knee_To_Chest/1.jpg", f"ham_{ak.replace(':', 'x')}"
+        straight = D.set_joint_angle(p, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], 175.0)
+        if abs(hip_angle_of(straight, side, leg) - angles[leg]) > 1:
+            straight = D.set_joint_angle(p, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], -175.0)
+        from coach.core.geometry import angle_at
+
+        def raised(pts, deg):  # leg raised deg from the trunk line
+            best = None
+            for sign in (1.0, -1.0):
+                cur = 180.0 - angle_at(pts[qs["shoulder"]], pts[q["hip"]], pts[q["ankle"]])
+                cand = D.turn(pts, pts[q["hip"]], moving, sign * (deg - cur))
+                err = abs(180.0 - angle_at(cand[qs["shoulder"]], cand[q["hip"]], cand[q["ankle"]]) - deg)
+                if best is None or err < best[0]:
+                    best = (err, cand)
+            return best[1]
+        good = raised(straight, 75.0)
+        fstill(good, f, f"{tag}_raise75", "hamstring_stretch", "good", ak, src,
+               "the pulled leg straightened (knee 175) and raised 75 deg from the trunk line")
+        fstill(raised(straight, 45.0), f, f"{tag}_raise45", "hamstring_stretch", "leg_too_low", ak, src,
+               "the same leg raised only 45 deg")
+        bent = D.set_joint_angle(good, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], 138.0)
+        if abs(angle_at(bent[q["hip"]], bent[q["knee"]], bent[q["ankle"]]) - 138.0) > 2:
+            bent = D.set_joint_angle(good, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], -138.0)
+        fstill(bent, f, f"{tag}_knee138", "hamstring_stretch", "knee_bent", ak, src,
+               "raised 75 deg with the knee bent to 138 deg")
+        o = other(leg)
+        qo, mo = leg_idx(o)
+        fstill(D.rotate_limb(good, qo["hip"], qo["ankle"], mo[:1] + mo[2:], 45.0), f, f"{tag}_other45",
+               "hamstring_stretch", "other_leg_up", ak, src, "raised 75 deg, the other leg raised to 45 deg")
+    print("hamstring variants")
+
+    # piriformis (figure-4) from the real knees-bent lying photos
+    from coach.core.geometry import angle_at, dist as pdist
+    for photo in ("One_Knee_To_Chest/0.jpg",):  # (the other knees-bent photos hide the far leg)
+        for ak in ASPECTS:
+            f = base[(photo, ak)]
+            p = D.to_pixels(f)
+            side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+            crossed = side  # the near leg crosses over the far knee
+            sup = other(crossed)
+            qc, mc = leg_idx(crossed)
+            qsup, msup = leg_idx(sup)
+            src, tag = f"free_exercise_db/{photo}", f"piri_{photo[:6].lower()}_{ak.replace(':', 'x')}"
+            thigh = pdist(p[qc["hip"]], p[qc["knee"]])
+            shin = pdist(p[qc["knee"]], p[qc["ankle"]])
+            for target, form in ((80.0, "good"), (112.0, "not_pulled_in")):
+                q2 = set_hip_angle(p, side, sup, target)
+                A = q2[qsup["knee"]]
+                sols = D.circle_intersections(q2[qc["hip"]], thigh, A, shin)
+                if not sols:
+                    print("skip piriformis", photo, ak)
+                    continue
+                K = min(sols, key=lambda k: k[1])  # the knee up, turned out
+                q3 = q2.copy()
+                foot = A - q2[qc["ankle"]]
+                q3[[qc["ankle"], qc["heel"], qc["foot_index"]]] += foot
+                q3[qc["knee"]] = K
+                fstill(q3, f, f"{tag}_sup{target:.0f}", "piriformis_stretch", form, ak, src,
+                       f"the near ankle put on the other knee (thigh and shin lengths kept), the supporting thigh "
+                       f"turned to a hip angle of {target:.0f} deg")
+    print("piriformis variants")
+
+    # rotation stretch and knee twist: knees rolled to the side (depth from MediaPipe's own scale)
+    #: MediaPipe's depth is on a larger scale than x and y: its hip pair reads 0.9-1.6 torso lengths apart
+    #: in depth on the lying photos, where hip joints are about 0.6 torso lengths apart
+    HIP_WIDTH_TORSO = 0.6
+    for photo in ("One_Knee_To_Chest/0.jpg", "Pelvic_Tilt_Into_Bridge/0.jpg"):  # (Crunches/0 hides the far leg)
+        for ak in ASPECTS:
+            f = base[(photo, ak)]
+            p, z = D.to_pixels(f), D.depths(f)
+            src, tag = f"free_exercise_db/{photo}", f"rot_{photo[:6].lower()}_{ak.replace(':', 'x')}"
+            hips = [D.side_points(s)["hip"] for s in ("left", "right")]
+            pivot = p[hips].mean(axis=0)
+            k_depth = abs(z[hips[0]] - z[hips[1]]) / (HIP_WIDTH_TORSO * torso(p))
+            legs = [i for s in ("left", "right") for i in leg_idx(s)[1]]
+            for deg, form in ((70.0, "good"), (-70.0, "good"), (25.0, "not_in_position")):
+                q, zq = D.roll(p, z, pivot, legs, deg, k_depth)
+                fstill(q, f, f"{tag}_roll{deg:+.0f}", "rotation_stretch", form, ak, src,
+                       f"both legs rolled {abs(deg):.0f} deg {'towards' if deg > 0 else 'away from'} the camera "
+                       f"about the hip axis (height x cos, depth + height x sin on MediaPipe's depth scale, {k_depth:.1f}x "
+                       "the image's here)", z=zq)
+            # a shoulder lifted: the far shoulder (with its arm) rolled up 40 deg about the near one
+            q, zq = D.roll(p, z, pivot, legs, 70.0, k_depth)
+            side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+            far = D.side_points(other(side))
+            near = D.side_points(side)
+            arm = [far[j] for j in ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")]
+            w = abs(z[far["shoulder"]] - z[near["shoulder"]])
+            q2, zq2 = q.copy(), zq.copy()
+            a = math.radians(40.0)
+            q2[arm, 1] -= w * math.sin(a)
+            zq2[arm] = z[near["shoulder"]] + (zq[arm] - z[near["shoulder"]]) * math.cos(a)
+            fstill(q2, f, f"{tag}_roll+70_shoulder40", "rotation_stretch", "shoulder_lifted", ak, src,
+                   "knees rolled 70 deg, the far shoulder (and arm) rolled up 40 deg about the near one", z=zq2)
+    print("rotation variants")
+
+    for ak in ASPECTS:  # knee twist: the pulled knee of One_Knee_To_Chest/1 crossed over in depth and lowered
+        f = base[("One_Knee_To_Chest/1.jpg", ak)]
+        p, z = D.to_pixels(f), D.depths(f)
+        side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+        angles = {s: hip_angle_of(p, side, s) for s in ("left", "right")}
+        leg = min(angles, key=angles.get)
+        q, moving = leg_idx(leg)
+        qo = D.side_points(other(leg))
+        src, tag = "free_exercise_db/One_Knee_To_Chest/1.jpg", f"twist_{ak.replace(':', 'x')}"
+        bent = set_hip_angle(p, side, leg, 90.0)
+        half = (z[qo["hip"]] - z[q["hip"]]) / 2.0
+        zmid = (z[qo["hip"]] + z[q["hip"]]) / 2.0
+        for cross, form in ((1.4, "good"), (-0.6, "not_in_position")):
+            zq = z.copy()
+            zq[moving] = zmid + cross * half + (z[moving] - z[q["knee"]])
+            lowered_pts = bent.copy()
+            hy = bent[q["hip"]][1]
+            lowered_pts[moving, 1] = hy - (hy - bent[moving, 1]) * 0.45
+            fstill(lowered_pts, f, f"{tag}_cross{cross:+.1f}", "knee_twist", form, ak, src,
+                   f"the pulled knee set to a 90 deg hip angle, lowered towards the floor (height x 0.45) and placed "
+                   f"at {cross:+.1f} hip widths past the midline in depth", z=zq)
+    print("knee twist variants")
+
+    # hip flexor stretch: half-kneeling lunges built from the real kneeling photo (Plank/0)
+    for ak in ASPECTS:
+        f = base[("Plank/0.jpg", ak)]
+        p = D.to_pixels(f)
+        side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+        back, front = side, other(side)
+        qb, qf = D.side_points(back), D.side_points(front)
+        tl = torso(p)
+        src, tag = "free_exercise_db/Plank/0.jpg", f"lunge_{ak.replace(':', 'x')}"
+        # which way the person faces: the toes point backwards, so forward is away from the back foot
+        fwd = 1.0 if p[qb["knee"]][0] > p[qb["ankle"]][0] else -1.0
+        thigh = pdist(p[qb["hip"]], p[qb["knee"]])
+        shin = pdist(p[qb["knee"]], p[qb["ankle"]])
+        floor_y = p[qb["ankle"]][1]
+        trunk_pts = head_idx() + [D.side_points(s)[j] for s in ("left", "right")
+                                  for j in ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")]
+
+        def lunge(thigh_deg, lean_deg):
+            q = p.copy()
+            K = p[qb["knee"]]
+            a = math.radians(thigh_deg)
+            H = K + thigh * np.array([fwd * math.sin(a), -math.cos(a)])
+            shift = H - p[qb["hip"]]
+            q[trunk_pts] += shift
+            q[[qb["hip"], qf["hip"]]] += shift
+            # trunk turned about the hip to the lean wanted (from the photo's own lean)
+            S = q[qb["shoulder"]]
+            cur = math.degrees(math.atan2((S[0] - H[0]) * fwd, H[1] - S[1]))
+            q = D.turn(q, H, trunk_pts, (cur - lean_deg) * fwd)
+            # front leg: thigh about level forward, shin down to the floor
+            Hf = q[qf["hip"]]
+            Kf = Hf + np.array([fwd * thigh * 0.97, -0.03 * thigh])
+            Af = np.array([Kf[0] + fwd * 0.1 * shin, floor_y])
+            Af[1] = min(Af[1], Kf[1] + shin)
+            q[qf["knee"]], q[qf["ankle"]] = Kf, Af
+            q[qf["heel"]] = Af + np.array([-fwd * 0.15 * shin, 0.05 * shin])
+            q[qf["foot_index"]] = Af + np.array([fwd * 0.3 * shin, 0.08 * shin])
+            return q
+        for th_deg, lean, form in ((20.0, 0.0, "good"), (22.0, 8.0, "good"), (0.0, 0.0, "hips_back"),
+                                   (20.0, 38.0, "trunk_leaning"), (20.0, -28.0, "back_arched")):
+            fstill(lunge(th_deg, lean), f, f"{tag}_thigh{th_deg:.0f}_lean{lean:+.0f}", "hip_flexor_stretch", form,
+                   ak, src, f"half-kneeling lunge from the kneeling photo: the near knee kept on the floor, back "
+                   f"thigh {th_deg:.0f} deg past vertical (hips forward), trunk {lean:+.0f} deg from vertical, the "
+                   "far leg put forward (thigh level, shin down to the floor)")
+    print("hip flexor variants")
+
+    # clips: stretches held with real landmark noise; slow and fast entries, bouncing, repeats per side
+    def swap_sides(q):
+        out = q.copy()
+        for s_ in ("shoulder", "elbow", "wrist", "pinky", "index", "thumb", "hip", "knee", "ankle", "heel",
+                   "foot_index", "ear", "eye"):
+            a_, b_ = D.side_points("left")[s_], D.side_points("right")[s_]
+            out[[a_, b_]] = q[[b_, a_]]
+        return out
+
+    f = base[("One_Knee_To_Chest/1.jpg", "16:9")]
+    p = D.to_pixels(f)
+    side = facing(f, ("shoulder", "hip", "knee", "ankle"))
+    angles = {s_: hip_angle_of(p, side, s_) for s_ in ("left", "right")}
+    pulled = min(angles, key=angles.get)
+    a0 = angles[pulled]
+    pose_cache: dict[float, np.ndarray] = {}
+
+    def k2c(angle):
+        k = round(angle, 1)
+        if k not in pose_cache:
+            pose_cache[k] = set_hip_angle(p, side, pulled, k, hands=True)
+        return pose_cache[k]
+    src = "free_exercise_db/One_Knee_To_Chest/1.jpg"
+    # slow in, held 23 s, out; then the other side (left and right landmarks swapped: the other knee)
+    keys = [(0, 130), (3, 130), (6, a0), (26, a0), (28, 130), (31, 130), (34, a0), (54, a0), (56, 130), (58, 130)]
+    clip_from(f, lambda t: k2c(D.ramp(t, keys)) if t < 29.5 else swap_sides(k2c(D.ramp(t, keys))), 58.0,
+              "clipd_k2c_sides_16x9", "knee_to_chest", "16:9", src,
+              "still + real noise; the pulled thigh moved slowly (3 s) from 130 deg to the photo's reading, held 20 s, "
+              "released; then the same with left and right swapped (the other knee)",
+              position_intervals=[[4.5, 27.0], [32.5, 55.0]], reps={"total": 2, pulled: 1, other(pulled): 1},
+              form=[[6.0, 26.0, "good", ""], [34.0, 54.0, "good", ""]],
+              excluded_intervals=[[3.0, 6.0], [26.0, 34.0], [54.0, 58.0]], good_hold_s=None)
+    keys = [(0, 130), (3, 130), (3.3, a0), (28, a0), (29, 130), (31, 130)]
+    clip_from(f, lambda t: k2c(D.ramp(t, keys)), 31.0, "clipd_k2c_fast_16x9", "knee_to_chest", "16:9", src,
+              "still + real noise; the knee yanked in within 0.3 s (about 250 deg/s), then held 24.7 s: told "
+              "'Slowly into the stretch', the 20 s repeat counted from when the cue ends",
+              position_intervals=[[3.3, 28.5]], reps={"total": 1, pulled: 1, other(pulled): 0},
+              form=[[3.4, 5.6, "too_fast", "entered in 0.3 s"], [6.2, 28.0, "good", ""]],
+              excluded_intervals=[[3.0, 3.4], [5.6, 6.2], [28.0, 31.0]], good_hold_s=None)
+
+    def bouncing(t):
+        base_a = D.ramp(t, [(0, 130), (3, 130), (6, a0 + 12), (40, a0 + 12), (42, 130), (44, 130)])
+        return base_a + (12.0 * math.sin(2 * math.pi * 1.5 * (t - 12.0)) if 12.0 <= t < 16.0 else 0.0)
+    clip_from(f, lambda t: k2c(bouncing(t)), 44.0, "clipd_k2c_bounce_16x9", "knee_to_chest", "16:9", src,
+              "still + real noise; slow in, held, bouncing +-12 deg at 1.5 Hz from 12 to 16 s, held again to 40 s: "
+              "the hold before the bounce (about 8 s) is lost, the repeat is counted 20 s after it",
+              position_intervals=[[4.8, 41.0]], reps={"total": 1, pulled: 1, other(pulled): 0},
+              form=[[6.0, 12.0, "good", ""], [13.0, 16.0, "bouncing", ""], [18.5, 40.0, "good", ""]],
+              excluded_intervals=[[3.0, 6.0], [12.0, 13.0], [16.0, 18.5], [40.0, 44.0]], good_hold_s=None)
+    print("knee-to-chest clips")
+
+    # partial crunch: the curl between the two real photos (same person, camera and light)
+    c0, c1 = base[("Crunches/0.jpg", "16:9")], base[("Crunches/1.jpg", "16:9")]
+    p0, p1 = D.to_pixels(c0), D.to_pixels(c1)
+
+    def curl_pose(w):
+        return p0 + (p1 - p0) * w
+
+    def crunch_keys(n, up_s, top_s, down_s=1.2, rest_s=1.1, start=1.0):
+        keys, t = [(0.0, 0.0), (start, 0.0)], start
+        for _ in range(n):
+            keys += [(t + up_s, 1.0), (t + up_s + top_s, 1.0), (t + up_s + top_s + down_s, 0.0),
+                     (t + up_s + top_s + down_s + rest_s, 0.0)]
+            t += up_s + top_s + down_s + rest_s
+        return keys, t
+    src = "free_exercise_db/Crunches/0.jpg + 1.jpg"
+    keys, dur = crunch_keys(5, 1.2, 1.5)
+    clip_from(c1, lambda t: curl_pose(D.ramp(t, keys)), dur, "clipd_crunch_reps_16x9", "partial_crunch", "16:9",
+              src, "still + real noise; 5 slow curls (1.2 s up, 1.5 s at the top, 1.2 s down) interpolated between "
+              "the lying and the curled-up photo", reps={"total": 5}, position_intervals=None,
+              form=[[k0 + 1.3, k0 + 2.6, "good", "top"] for k0 in [1.0 + 5.0 * i for i in range(5)]],
+              excluded_intervals=[], good_hold_s=None)
+    keys, dur = crunch_keys(4, 0.6, 0.1, down_s=0.6)
+    clip_from(c1, lambda t: curl_pose(D.ramp(t, keys)), dur, "clipd_crunch_brief_16x9", "partial_crunch", "16:9",
+              src, "still + real noise; 4 quick curls (0.6 s up, 0.1 s at the top, 0.6 s down): above the 'up' reading "
+              "for under 0.5 s each, where a crunch is held 1 s at the top",
+              reps={"total": 0}, position_intervals=None, form=None, good_hold_s=None)
+    keys, dur = crunch_keys(3, 0.15, 1.5)
+    clip_from(c1, lambda t: curl_pose(D.ramp(t, keys)), dur, "clipd_crunch_jerk_16x9", "partial_crunch", "16:9",
+              src, "still + real noise; 3 curls jerked up in 0.15 s, held 1.5 s at the top",
+              reps={"total": 3}, position_intervals=None,
+              form=[[k0 + 0.4, k0 + 1.6, "too_fast", "jerked up"] for k0 in [1.0 + 3.95 * i for i in range(3)]],
+              excluded_intervals=[], good_hold_s=None)
+    print("crunch clips")
+
+    # prone extension: 3 lifts held 8.5 s between the two real photos
+    l0, l1 = base[("Lower_Back_Curl/0.jpg", "4:3")], base[("Lower_Back_Curl/1.jpg", "4:3")]
+    q0, q1 = D.to_pixels(l0), D.to_pixels(l1)
+    keys, t = [(0.0, 0.0), (1.0, 0.0)], 1.0
+    for _ in range(3):
+        keys += [(t + 1.5, 1.0), (t + 10.0, 1.0), (t + 11.5, 0.0), (t + 14.0, 0.0)]
+        t += 14.0
+    clip_from(l1, lambda t_: q0 + (q1 - q0) * D.ramp(t_, keys), t, "clipd_prone_reps_4x3", "prone_extension", "4:3",
+              "free_exercise_db/Lower_Back_Curl/0.jpg + 1.jpg",
+              "still + real noise; 3 lifts (1.5 s up, 8.5 s held, 1.5 s down) between the flat and the lifted photo",
+              reps={"total": 3}, position_intervals=None,
+              form=[[k0 + 2.0, k0 + 10.0, "good", ""] for k0 in (1.0, 15.0, 29.0)], excluded_intervals=[],
+              good_hold_s=None)
+    print("prone clips")
 
     doc = {
         "schema_note": ("Development set of the back coach (format of ../shared/clips/dev_labels.json; read by "

@@ -18,7 +18,7 @@ import numpy as np
 
 from coach.core.pose import PoseFrame
 from coach.core.timing import MAX_FRAME_GAP_S, FrameClock
-from pose_rules.base import CANT_SEE, Rule, Verdict
+from pose_rules.base import BOUNCING, CANT_SEE, TIMED, TOO_FAST, Rule, Steadiness, Verdict
 from pose_rules.goals import Progress, Step
 #: A cue stays up this long after its fault ends (stops flicker at the edge).
 CUE_RELEASE_S = 0.25
@@ -78,6 +78,95 @@ class MotionGate:
         if t - t0 < 0.5 * self.window_s:
             return False
         return abs(value - v0) / (t - t0) > self.rate
+
+
+class SteadyGuard:
+    """The rules of moving into a position and holding it (a rule's
+    :class:`~pose_rules.base.Steadiness`), from the key measure over time:
+
+    * too fast in: on entering the position, the measure moved deeper faster
+      than ``max_entry_speed`` (over any ``SPEED_WINDOW_S``, from
+      ``ENTRY_BEFORE_S`` before entering to ``ENTRY_AFTER_S`` after): flagged
+      for ``TOO_FAST_SHOW_S``, or until the position is left;
+    * bouncing: while in position, the measure turned back at least twice by
+      ``bounce_amp`` or more (a turning point is only counted once the measure
+      has come back that far from its extreme) within ``bounce_window_s``.
+
+    ``update`` returns the flags for the frame (``"too_fast"``, ``"bouncing"``)."""
+
+    SPEED_WINDOW_S = 0.25
+    ENTRY_BEFORE_S = 0.5
+    ENTRY_AFTER_S = 0.75
+    TOO_FAST_SHOW_S = 2.5
+
+    def __init__(self, steady: Steadiness, th: Mapping[str, float]):
+        self.dir = 1.0 if steady.direction >= 0 else -1.0
+        self.max_speed = th["max_entry_speed"]
+        self.amp = th.get("bounce_amp") if steady.bounce_amp is not None else None
+        self.window_s = th.get("bounce_window_s", 2.0)
+        self._hist: deque[tuple[float, float]] = deque()  # (t, value) over SPEED_WINDOW_S
+        self._speeds: deque[tuple[float, float]] = deque()  # (t, deeper speed) over ENTRY_BEFORE_S
+        self._was_in = False
+        self._entry_until = -math.inf
+        self._fast_until = -math.inf
+        self._ext: float | None = None  # the extreme since the last turning point
+        self._trend = 0.0  # +1 / -1: the direction since the last turning point
+        self._turns: deque[float] = deque()
+
+    def _reset_bounce(self) -> None:
+        self._ext, self._trend = None, 0.0
+        self._turns.clear()
+
+    def update(self, t: float, value: float | None, in_position: bool) -> tuple[str, ...]:
+        if value is None or not math.isfinite(value):
+            self._hist.clear()
+            self._speeds.clear()
+            self._reset_bounce()
+            self._was_in = False
+            self._fast_until = self._entry_until = -math.inf
+            return ()
+        h = self._hist
+        h.append((t, value))
+        while len(h) > 2 and h[1][0] <= t - self.SPEED_WINDOW_S:
+            h.popleft()
+        t0, v0 = h[0]
+        if t - t0 >= 0.5 * self.SPEED_WINDOW_S:
+            self._speeds.append((t, self.dir * (value - v0) / (t - t0)))
+        while self._speeds and self._speeds[0][0] < t - self.ENTRY_BEFORE_S:
+            self._speeds.popleft()
+
+        flags: list[str] = []
+        if not in_position:
+            self._was_in = False
+            self._fast_until = self._entry_until = -math.inf
+            self._reset_bounce()
+            return ()
+        if not self._was_in:  # entering
+            self._entry_until = t + self.ENTRY_AFTER_S
+        self._was_in = True
+        if t <= self._entry_until and any(sp > self.max_speed for _, sp in self._speeds):
+            self._fast_until = t + self.TOO_FAST_SHOW_S
+            self._entry_until = -math.inf
+        if t < self._fast_until:
+            flags.append(TOO_FAST)
+
+        if self.amp is not None:
+            if self._ext is None:
+                self._ext = value
+            elif self._trend == 0.0:
+                if abs(value - self._ext) >= self.amp:
+                    self._trend = 1.0 if value > self._ext else -1.0
+                    self._ext = value
+            elif (value - self._ext) * self._trend > 0:
+                self._ext = value  # further the same way
+            elif abs(value - self._ext) >= self.amp:  # came back far enough: a turning point
+                self._turns.append(t)
+                self._trend, self._ext = -self._trend, value
+            while self._turns and self._turns[0] < t - self.window_s:
+                self._turns.popleft()
+            if len(self._turns) >= 2:
+                flags.append(BOUNCING)
+        return tuple(flags)
 
 
 class CueDebouncer:
@@ -146,6 +235,8 @@ class Engine:
         self.time_visible = 0.0
         self._fault_cues = {f.name: f.cue for f in rule.faults}
         self.motion = MotionGate(self.th[rule.motion]) if rule.motion else None
+        self.steady = SteadyGuard(rule.steady, self.th) if rule.steady is not None else None
+        self._steady_faults = {f.name for f in rule.steady.faults()} if rule.steady is not None else set()
 
     @property
     def progress(self) -> Progress:
@@ -161,10 +252,16 @@ class Engine:
 
         visible = v.status != CANT_SEE
         moving = self.motion.update(t, v.rep_value) if self.motion is not None else False
+        if self.steady is not None:
+            flags = self.steady.update(t, v.rep_value, v.in_position)
+            if flags and v.in_position:  # too fast in, bouncing: faults of this frame
+                v = self.rule.verdict(v.status, side=v.side, measures=v.measures, faults=flags + v.faults,
+                                      reason=v.reason, rep_value=v.rep_value, limbs=v.limbs)
         # Problems in priority order: faults while in position (not while
-        # moving through a rep), else the positioning / visibility instruction.
+        # moving through a rep, except those of moving itself), else the
+        # positioning / visibility instruction.
         if v.in_position:
-            present = [] if moving else list(v.faults)
+            present = [f for f in v.faults if not moving or f in self._steady_faults]
         elif v.cue:
             present = ["@" + v.cue]
         else:
@@ -180,7 +277,7 @@ class Engine:
         # stops while a problem is shown, and a problem not (yet) shown costs
         # nothing (a cue kept on screen for CUE_RELEASE_S after its problem
         # ended does not stop it: the form is good again)
-        if not visible:
+        if not visible or v.status == TIMED:
             hold_state = "unseen"
         elif v.good:
             hold_state = "good"

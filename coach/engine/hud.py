@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pose_rules.base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION
+from pose_rules.base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, TIMED
 from pose_rules.goals import Headline, Progress
 
 from .engine import EngineState
@@ -22,7 +22,7 @@ PHASES = (WAITING, SETUP, COUNTDOWN, CALIBRATING, COACHING, STOPPED)
 
 #: The title shown for each verdict status while coaching.
 STATUS_TITLE = {GOOD: "Good form", FAULT: "Fix your form", NOT_IN_POSITION: "Get into position",
-                CANT_SEE: "Can't see you"}
+                CANT_SEE: "Can't see you", TIMED: "Timed step: not judged by the camera"}
 #: The title shown in the other phases.
 PHASE_TITLE = {WAITING: "Press START and allow the camera", SETUP: "Camera set-up", COUNTDOWN: "Get ready",
                CALIBRATING: "Calibrating: hold your best form", STOPPED: "Stopped"}
@@ -30,7 +30,8 @@ PHASE_TITLE = {WAITING: "Press START and allow the camera", SETUP: "Camera set-u
 # Tones: what colour a renderer gives a part of the view
 GOOD_TONE, FAULT_TONE, POSITION_TONE, UNSEEN_TONE, READY_TONE, IDLE_TONE = (
     "good", "fault", "position", "unseen", "ready", "idle")
-STATUS_TONE = {GOOD: GOOD_TONE, FAULT: FAULT_TONE, NOT_IN_POSITION: POSITION_TONE, CANT_SEE: UNSEEN_TONE}
+STATUS_TONE = {GOOD: GOOD_TONE, FAULT: FAULT_TONE, NOT_IN_POSITION: POSITION_TONE, CANT_SEE: UNSEEN_TONE,
+               TIMED: READY_TONE}
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,9 @@ class ReportBuilder:
             name = max(self.fault_time, key=lambda k: self.fault_time[k])
             most = {"fault": name, "cue": self.rule.fault(name).cue, "time_s": _r(self.fault_time[name], 2)}
         if note is None:
-            if self.frames and self.frames_with_person == 0:
+            if not self.rule.judged:
+                note = "a timed step: the camera does not judge it (no form verdict, no faults)"
+            elif self.frames and self.frames_with_person == 0:
                 note = "no person was found in this input; nothing could be judged"
             elif self.frames and engine.time_in_position == 0:
                 note = f"never in the {self.rule.name} position"
@@ -207,15 +209,16 @@ def format_summary(rep: Report) -> str:
     """Human-readable summary of a report."""
     s = rep.summary
     lines = [f"{rep.rule.title} — {rep.source or 'input'}",
-             f"  duration            {s.duration_s:.1f} s ({s.frames} frames, person seen in {s.frames_with_person})",
-             f"  time in position    {s.time_in_position_s:.1f} s"]
+             f"  duration            {s.duration_s:.1f} s ({s.frames} frames, person seen in {s.frames_with_person})"]
+    if rep.rule.judged:
+        lines.append(f"  time in position    {s.time_in_position_s:.1f} s")
     for label, text in rep.progress.lines():
         lines.append(f"  {label:<19} {text}")
     if rep.faults:
         lines.append("  faults:")
         for f in rep.faults:
             lines.append(f"    {f.start:7.2f}-{f.end:7.2f} s  {f.fault:<14} \"{f.cue}\"")
-    else:
+    elif rep.rule.judged:
         lines.append("  faults: none")
     if s.note:
         lines.append(f"  note: {s.note}")

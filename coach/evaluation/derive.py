@@ -58,14 +58,23 @@ def to_pixels(frame: PoseFrame) -> Pts:
     return np.asarray(frame.landmarks[:, :2], dtype=np.float64) * np.array([w, h])
 
 
-def to_frame(frame: PoseFrame, pts: Pts, t: float | None = None) -> PoseFrame:
-    """``frame`` with its landmark positions replaced by ``pts`` (pixels); z and
+def to_frame(frame: PoseFrame, pts: Pts, t: float | None = None, z: np.ndarray | None = None) -> PoseFrame:
+    """``frame`` with its landmark positions replaced by ``pts`` (pixels); z
+    (unless ``z`` gives new depths, in pixels: see :func:`depths`) and
     visibility are kept."""
     w, h = frame.image_size
     lm = np.array(frame.landmarks, dtype=np.float32)
     lm[:, 0] = pts[:, 0] / w
     lm[:, 1] = pts[:, 1] / h
+    if z is not None:
+        lm[:, 2] = np.asarray(z, dtype=np.float64) / w
     return PoseFrame(lm, None, frame.timestamp if t is None else t, frame.image_size)
+
+
+def depths(frame: PoseFrame) -> np.ndarray:
+    """MediaPipe's relative depth of each landmark, in pixels (on the scale
+    of x, as :attr:`pose_rules.base.Body.z` reads it)."""
+    return np.asarray(frame.landmarks[:, 2], dtype=np.float64) * frame.image_size[0]
 
 
 # ----------------------------------------------------------------------------- plane geometry
@@ -211,6 +220,38 @@ def rotate_limb(pts: Pts, pivot: int, tip: int, moving: Iterable[int], elevation
     out[idx] = move(pts[idx])
     out[tip] = new
     return out
+
+
+def turn(pts: Pts, pivot, moving: Iterable[int], deg: float) -> Pts:
+    """Points ``moving`` turned about the point ``pivot`` by ``deg`` degrees,
+    positive = counter-clockwise as seen in the image (towards image up for a
+    point to the right of the pivot)."""
+    out = pts.copy()
+    idx = list(moving)
+    P = np.asarray(pivot, dtype=np.float64)
+    a = -math.radians(deg)  # image y grows downwards
+    out[idx] = np.array([P + _rot(q - P, a) for q in pts[idx]])
+    return out
+
+
+def roll(pts: Pts, z: np.ndarray, pivot, moving: Iterable[int], deg: float,
+         depth_scale: float = 1.0) -> tuple[Pts, np.ndarray]:
+    """Points ``moving`` rolled by ``deg`` about the horizontal image axis
+    through ``pivot``: a body lying along the image's x axis rolling its
+    knees to one side. The height above the pivot shrinks by cos(deg) and the
+    depth changes by the height times sin(deg), positive ``deg`` towards the
+    camera (depth decreasing); the depth a point already had is kept as an
+    offset (MediaPipe's depth is on a larger scale than x and y, so it is not
+    mixed into the height; ``depth_scale`` is how much larger). ``z`` in pixels (see :func:`depths`); returns the
+    new points and depths."""
+    out, zo = pts.copy(), np.array(z, dtype=np.float64)
+    a = math.radians(deg)
+    py = float(pivot[1])
+    for i in moving:
+        h = py - pts[i, 1]  # height above the pivot (image up)
+        out[i, 1] = py - h * math.cos(a)
+        zo[i] = z[i] - h * math.sin(a) * depth_scale
+    return out, zo
 
 
 def set_joint_angle(pts: Pts, a: int, joint: int, c: int, moving: Iterable[int], angle_deg: float) -> Pts:

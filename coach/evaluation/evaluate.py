@@ -272,7 +272,7 @@ def score_positive(item: LabelItem, rule: Rule, track: PoseTrack,
                             "error": round(got - item.good_hold_s, 2),
                             "ok": abs(got - item.good_hold_s) <= tol}
     if item.reps is not None and len(frames) > 1:
-        reps = report.progress.part("reps")
+        reps = report.progress.part("reps") or report.progress.part("repeats")  # stretches: repeats per side
         counts = {k: int(v) for k, v in reps.done.items()} if reps is not None else {}
         total = sum(counts.values())
         exact = item.reps["total"] is None or total == item.reps["total"]
@@ -354,7 +354,8 @@ def evaluate_items(items: list[LabelItem], cache: TrackCache,
                     results += score_negative(item, [pose_rules.RULES[name]], track, profile)
         else:
             names = item.negative_for if item.negative_for is not None else list(pose_rules.RULES)
-            rules = [pose_rules.RULES[n] for n in names if n in pose_rules.RULES]
+            # a step the camera does not judge has no position to be wrong about
+            rules = [pose_rules.RULES[n] for n in names if n in pose_rules.RULES and pose_rules.RULES[n].judged]
             results += score_negative(item, rules, track, profile)
     if progress:
         progress(len(items), len(items), "")

@@ -19,7 +19,7 @@ from coach.core.landmarks import SKELETON
 from coach.engine.engine import EngineState
 from coach.engine.hud import (FAULT_TONE, GOOD_TONE, IDLE_TONE, POSITION_TONE, READY_TONE,
                               UNSEEN_TONE, HudView)
-from pose_rules.base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION
+from pose_rules.base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, TIMED
 
 # RGB colours
 GREEN = (40, 200, 80)
@@ -31,7 +31,7 @@ BLACK = (0, 0, 0)
 
 BLUE = (45, 108, 223)
 
-STATUS_COLOUR = {GOOD: GREEN, FAULT: RED, NOT_IN_POSITION: AMBER, CANT_SEE: GREY}
+STATUS_COLOUR = {GOOD: GREEN, FAULT: RED, NOT_IN_POSITION: AMBER, CANT_SEE: GREY, TIMED: GREY}
 TONE_COLOUR = {GOOD_TONE: GREEN, FAULT_TONE: RED, POSITION_TONE: AMBER, UNSEEN_TONE: GREY, READY_TONE: BLUE,
                IDLE_TONE: GREY}
 

@@ -39,6 +39,10 @@ FRONT_VIEW_MIN_RATIO = 0.3
 SETUP_JOINTS = ("shoulder", "hip", "knee", "ankle")
 
 SETUP_OK_MESSAGE = "Camera set up"
+#: A step the camera does not judge needs no set-up.
+NOT_JUDGED_MESSAGE = "No camera set-up needed: this step is timed, not judged"
+#: Lying exercises: the face towards the camera helps MediaPipe keep front and back apart.
+LYING_FACE_MESSAGE = "Turn your face towards the camera"
 NO_PERSON_MESSAGE = "Step into the camera's view"
 TURN_SIDE_ON_MESSAGE = "Turn side-on to the camera"
 FACE_CAMERA_MESSAGE = "Face the camera"
@@ -81,11 +85,14 @@ def check_setup(rule: Rule, frame: PoseFrame, min_visibility: float = 0.5) -> Se
 
     Checks, in order: a person is found; shoulders, hips, knees and ankles of
     the side facing the camera are visible (visibility >= ``min_visibility``)
-    and inside the image (for a front-view exercise also both shoulders and
+    and inside the image (for a lying exercise also the ear: the head in view,
+    the face towards the camera where possible; for a front-view exercise also both shoulders and
     both hips, and the knee and ankle of the lower side, which carries the side
     plank); the view angle (see :data:`SIDE_VIEW_MAX_RATIO`,
     :data:`FRONT_VIEW_MIN_RATIO`).
     """
+    if not rule.judged:
+        return SetupCheck(True, NOT_JUDGED_MESSAGE, frame.detected)
     if not frame.detected:
         return SetupCheck(False, NO_PERSON_MESSAGE, False)
     body = Body(frame, min_visibility)
@@ -100,8 +107,12 @@ def check_setup(rule: Rule, frame: PoseFrame, min_visibility: float = 0.5) -> Se
     else:
         joints = tuple(getattr(rule, "setup_joints", None) or SETUP_JOINTS)
         side = body.facing_side(joints)
+    if rule.lying:  # the head too: lying, MediaPipe needs the face to tell front from back
+        joints = tuple(dict.fromkeys(joints + ("ear",)))
     missing = body.missing(side, joints)
     if missing:
+        if rule.lying and missing == [f"{side} ear"]:
+            return SetupCheck(False, LYING_FACE_MESSAGE, True)
         return SetupCheck(False, view_hint(missing), True)
 
     ratio = _pair_ratio(body)
@@ -114,4 +125,4 @@ def check_setup(rule: Rule, frame: PoseFrame, min_visibility: float = 0.5) -> Se
 
 
 __all__ = ["SetupCheck", "check_setup", "SIDE_VIEW_MAX_RATIO", "FRONT_VIEW_MIN_RATIO", "SETUP_JOINTS",
-           "SETUP_OK_MESSAGE", "NO_PERSON_MESSAGE", "TURN_SIDE_ON_MESSAGE", "FACE_CAMERA_MESSAGE"]
+           "SETUP_OK_MESSAGE", "NO_PERSON_MESSAGE", "NOT_JUDGED_MESSAGE", "LYING_FACE_MESSAGE", "TURN_SIDE_ON_MESSAGE", "FACE_CAMERA_MESSAGE"]

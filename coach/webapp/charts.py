@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 
-from pose_rules.base import CANT_SEE, NOT_IN_POSITION, Rule
+from pose_rules.base import CANT_SEE, NOT_IN_POSITION, TIMED, Rule
 
 __all__ = ["MAX_POINTS", "chart_data", "timeline_chart"]
 
@@ -32,8 +32,8 @@ MAX_POINTS = 1500
 #: Gaps longer than this between two measured frames break a line.
 LINE_GAP_S = 0.5
 
-STATUS_LABEL = {NOT_IN_POSITION: "not in position", CANT_SEE: "can't see"}
-STATUS_FILL = {NOT_IN_POSITION: "#9e9e9e", CANT_SEE: "#cfcfcf"}
+STATUS_LABEL = {NOT_IN_POSITION: "not in position", CANT_SEE: "can't see", TIMED: "timed (not judged)"}
+STATUS_FILL = {NOT_IN_POSITION: "#9e9e9e", CANT_SEE: "#cfcfcf", TIMED: "#b3cde3"}
 FAULT_COLOURS = ["#e53935", "#fb8c00", "#8e24aa", "#d81b60", "#6d4c41", "#fdd835", "#3949ab", "#00897b"]
 SIDE_COLOURS = {"both": "#2e7d32", "left": "#2e7d32", "right": "#1565c0"}
 MEASURE_COLOUR = "#263238"
@@ -343,7 +343,7 @@ def timeline_chart(report, rule=None, *, compare=None, height: int = 260,
         title = km.label
         if i == 0 and data["status"]:
             present = {r["status"] for r in data["status"]}
-            shades = {NOT_IN_POSITION: "grey", CANT_SEE: "light grey"}
+            shades = {NOT_IN_POSITION: "grey", CANT_SEE: "light grey", TIMED: "light blue"}
             note = ", ".join(f"{shades[s]}: {STATUS_LABEL[s]}" for s in STATUS_LABEL if s in present)
             title = alt.TitleParams(km.label, subtitle=note, subtitleColor="#757575")
         panels.append(alt.layer(*layers).properties(title=title, height=height, width=width))

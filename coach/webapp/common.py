@@ -33,10 +33,14 @@ def _family_of(name: str) -> tuple[str, str]:
     return rule.family or rule.title, rule.variant
 
 
+#: What the app says about lying exercises (see the README's camera section).
+LYING_NOTE = ("Lying on the floor, the pose model finds the body less reliably, and with the face hidden it can "
+              "mix up front and back (and so left and right). Put the camera side-on at floor height, your whole "
+              "body in view, and turn your face towards it where the exercise allows.")
+
+
 def camera_hint(rule) -> str:
-    if rule.view == "front":
-        return "Face the camera (chest towards it), 2–3 m away, whole body in view."
-    return "Turn side-on to the camera, 2–3 m away, whole body from head to feet in view."
+    return rule.camera_placement()
 
 
 def exercise_picker(key: str, default: str = "plank") -> str:

@@ -25,7 +25,7 @@ from coach.engine.thresholds import ThresholdError
 from coach.media.models import ModelError
 from coach.session.live import LiveSession, LiveSnapshot
 
-from .common import PRIVACY_NOTE, camera_hint, exercise_picker, get_model, profile_picker, summary_metrics
+from .common import LYING_NOTE, PRIVACY_NOTE, camera_hint, exercise_picker, get_model, profile_picker, summary_metrics
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,8 @@ def hud_html(s: LiveSnapshot) -> str:
     attrs = {
         "phase": s.phase, "status": s.status or "", "person": int(bool(s.person)),
         "goal": s.progress.goal.name, "done-left": f"{done.get('left', 0):g}", "done-right": f"{done.get('right', 0):g}",
-        "done-total": f"{s.progress.total:g}", "progress": s.progress.text(), "cue": v.cue or "",
+        "done-total": f"{s.progress.total:g}", "current-s": f"{s.progress.current_s:.2f}",
+        "progress": s.progress.text(), "cue": v.cue or "",
         "message": v.message or "", "frames": s.frames, "dropped": s.frames_dropped,
         "t": "" if s.t is None else f"{s.t:.3f}",
         # wall-clock ms when the shown frame was processed (the browser test measures display latency)
@@ -208,8 +209,18 @@ def live_page() -> None:
                  "camera reads your body and centres the limits on it (MediaPipe reads a straight plank "
                  "differently for different people and cameras).")
     calibrate_s = CALIBRATE_S if calibrate_first else 0.0
-    thresholds = profile.get(exercise, {})
+    thresholds = dict(profile.get(exercise, {}))
     st.caption(f"{rule.description} **Camera:** {camera_hint(rule)}")
+    if rule.targets:  # e.g. the bridge: hold 60 s, or three deep breaths
+        options = [""] + list(rule.targets)
+        choice = st.radio("Target", options, horizontal=True, key=f"live_target_{exercise}",
+                          format_func=lambda k: rule.goal.describe() if not k else rule.targets[k][0])
+        thresholds.update(rule.target(choice))
+    if rule.lying:
+        st.info(LYING_NOTE, icon="🛏️")
+    if not rule.judged:
+        st.info("The camera cannot judge this step: the coach keeps time and tells you when to hold and when "
+                "to relax. It never says \"good form\" here.", icon="⏱️")
 
     session: LiveSession | None = st.session_state.get("live_session")
     config = (exercise, json.dumps(thresholds, sort_keys=True), countdown, calibrate_s)

@@ -388,6 +388,36 @@ def test_live_hold_timer(app, pw, camera, shots, photo, family, good, request):
             page.context.close()
 
 
+def test_live_stretch_holds_a_repeat_on_a_lying_photo(app, pw, camera, shots):
+    """A real photo of a knee-to-chest stretch as the camera: the page says how
+    to film a lying exercise, the coach sees the stretch held still (good
+    form, no "slowly" or "bounce" cue), and the current repeat's seconds rise
+    with the clock."""
+    with chromium(pw, camera(PHOTOS / "One_Knee_To_Chest/1.jpg")) as browser:
+        page = new_page(browser)
+        try:
+            page.goto(app.url + "/")
+            expect(page.get_by_role("heading", name="Live coach")).to_be_visible(timeout=60_000)
+            select(page, "Exercise", "Knee to chest")
+            expect(page.get_by_text("can mix up front and back")).to_be_visible(timeout=15_000)
+            open_live(page, app, "Knee to chest")
+            wait_hud(page, app, lambda d: d.get("phase") == "coaching", 30, "the coaching phase")
+            d0 = wait_hud(page, app, lambda d: d.get("status") == "good", 15, "good form")
+            assert d0.get("goal") == "repeats", f"the HUD counts {d0.get('goal')!r}: {fmt_hud(d0)}"
+            c0, w0 = _float(d0, "currentS"), time.monotonic()
+            d = wait_hud(page, app, lambda d: _float(d, "currentS") >= c0 + 5.0, 15,
+                         f"the repeat's hold to rise 5 s from {c0:.1f} s")
+            rise, span = _float(d, "currentS") - c0, time.monotonic() - w0
+            log = [e for e in hud_log(page) if e.get("phase") == "coaching"]
+            cues = sorted({e.get("cue") for e in log if e.get("cue")})
+            print(f"\n[live knee-to-chest] repeat hold +{rise:.1f} s in {span:.1f} s; cues {cues}; last {fmt_hud(d)}")
+            assert not cues, f"cues on a still, good stretch: {cues}"
+            screenshot(page, shots / "live_knee_to_chest.png")
+        finally:
+            stop_live(page)
+            page.context.close()
+
+
 _LIVE_PICTURE: dict[str, dict] = {}  # case -> size of the live picture on the page (for the next test)
 
 

@@ -257,3 +257,18 @@ def test_compare_adds_the_other_limits_and_curve(bird_dog):
     curve = lambda rows: [r for r in rows if set(r) == {"t", "value", "side"}]  # noqa: E731
     assert curve(rows_plain) == chart_data(tuned, rule)["progress"]
     assert len(curve(rows_both)) == len(curve(rows_plain)) + len(chart_data(default, rule)["progress"])
+
+
+def test_every_exercise_reviews_into_a_chart_with_its_own_measures():
+    """Review and tune draw every exercise from its declarations: the new
+    stretches, the crunch and the timed step included."""
+    track = PoseTrack.load(SAMPLES.parent / "devset" / "tracks" / "clipd_k2c_bounce_16x9.npz")
+    for name, rule in pose_rules.RULES.items():
+        rep = analyze_track(track, rule, timeline=True)
+        data = chart_data(rep)
+        assert data["exercise"] == name
+        assert {m["measure"] for m in data["measures"]} <= {k.name for k in rule.key_measures}, name
+        timeline_chart(rep).to_dict()  # builds
+    k2c = chart_data(analyze_track(track, pose_rules.get_rule("knee_to_chest"), timeline=True))
+    assert {m["measure"] for m in k2c["measures"]} >= {"hip_angle_deg"}
+    assert any(f["fault"] == "bouncing" for f in k2c["faults"])
