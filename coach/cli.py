@@ -276,12 +276,13 @@ def cmd_exercises(args) -> int:
     for name, r in pose_rules.RULES.items():
         if args.exercise and name != pose_rules.get_rule(args.exercise).name:
             continue
-        print(f"{name}  —  {r.title} ({r.goal.describe()}; {r.view} view)")
+        print(f"{name}  —  {r.title} ({r.goal.describe()}" + (f"; {r.view} view)" if r.judged else ")"))
         print(f"    {r.description}")
         print(f"    camera: {r.camera_placement()}")
         for key, (label, _) in r.targets.items():
             print(f"    target choice: --target {key}  ({label})")
-        print("    faults: " + ", ".join(f"{f.name} (\"{f.cue}\")" for f in r.faults))
+        if r.faults:
+            print("    faults: " + ", ".join(f"{f.name} (\"{f.cue}\")" for f in r.faults))
         for t in describe(r):
             print(f"    {t['name']:<22} {t['default']:>7g} {t['unit']:<14} [{t['min']:g}..{t['max']:g}]  {t['meaning']}")
         print()

@@ -15,7 +15,7 @@ from .goals import Timed
 
 class DrawingIn(Rule):
     name = "drawing_in"
-    title = "Abdominal drawing-in (timed, not judged)"
+    title = "Abdominal drawing-in"
     description = ("Draw your belly button in towards your spine, keep breathing, hold 10 s, relax; 5 times. "
                    "The camera cannot see these muscles: the coach only keeps time.")
     thresholds = common_thresholds(oblique=False)

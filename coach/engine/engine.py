@@ -84,13 +84,15 @@ class SteadyGuard:
     """The rules of moving into a position and holding it (a rule's
     :class:`~pose_rules.base.Steadiness`), from the key measure over time:
 
-    * too fast in: on entering the position, the measure moved deeper faster
+    * too fast in: on entering the position (after at least
+      ``ENTRY_MIN_OUT_S`` out of it), the measure (the median of the
+      last ``MEDIAN_FRAMES``) moved deeper faster
       than ``max_entry_speed`` (over any ``SPEED_WINDOW_S``, from
       ``ENTRY_BEFORE_S`` before entering to ``ENTRY_AFTER_S`` after): flagged
       for ``TOO_FAST_SHOW_S``, or until the position is left;
-    * bouncing: while in position, the measure turned back at least twice by
-      ``bounce_amp`` or more (a turning point is only counted once the measure
-      has come back that far from its extreme) within ``bounce_window_s``.
+    * bouncing: while in position, the measure turned back ``MIN_TURNS`` times by ``bounce_amp`` or
+      more (a turning point is only counted once the measure has come back
+      that far from its extreme) within ``bounce_window_s``.
 
     ``update`` returns the flags for the frame (``"too_fast"``, ``"bouncing"``)."""
 
@@ -98,6 +100,15 @@ class SteadyGuard:
     ENTRY_BEFORE_S = 0.5
     ENTRY_AFTER_S = 0.75
     TOO_FAST_SHOW_S = 2.5
+    #: An entry is a move in from at least this long out of the position: a
+    #: tracking glitch that drops out of it for a moment is no entry.
+    ENTRY_MIN_OUT_S = 1.0
+    #: Bouncing: turning points needed within the window. Both checks read the
+    #: median of the last MEDIAN_FRAMES (a live camera's tracking glitches jump
+    #: 20-70 deg for a frame or a few and settle: measured on a real photo
+    #: streamed through VP8).
+    MIN_TURNS = 3
+    MEDIAN_FRAMES = 5
 
     def __init__(self, steady: Steadiness, th: Mapping[str, float]):
         self.dir = 1.0 if steady.direction >= 0 else -1.0
@@ -107,11 +118,13 @@ class SteadyGuard:
         self._hist: deque[tuple[float, float]] = deque()  # (t, value) over SPEED_WINDOW_S
         self._speeds: deque[tuple[float, float]] = deque()  # (t, deeper speed) over ENTRY_BEFORE_S
         self._was_in = False
+        self._out_since: float | None = None  # out of the position since (an entry needs ENTRY_MIN_OUT_S out)
         self._entry_until = -math.inf
         self._fast_until = -math.inf
         self._ext: float | None = None  # the extreme since the last turning point
         self._trend = 0.0  # +1 / -1: the direction since the last turning point
         self._turns: deque[float] = deque()
+        self._recent: deque[float] = deque(maxlen=self.MEDIAN_FRAMES)
 
     def _reset_bounce(self) -> None:
         self._ext, self._trend = None, 0.0
@@ -119,12 +132,18 @@ class SteadyGuard:
 
     def update(self, t: float, value: float | None, in_position: bool) -> tuple[str, ...]:
         if value is None or not math.isfinite(value):
+            if self._out_since is None:
+                self._out_since = t
             self._hist.clear()
             self._speeds.clear()
+            self._recent.clear()
             self._reset_bounce()
             self._was_in = False
             self._fast_until = self._entry_until = -math.inf
             return ()
+        # the median of the last frames: a tracking glitch of a frame or a few is not a movement
+        self._recent.append(value)
+        value = sorted(self._recent)[len(self._recent) // 2]
         h = self._hist
         h.append((t, value))
         while len(h) > 2 and h[1][0] <= t - self.SPEED_WINDOW_S:
@@ -137,13 +156,16 @@ class SteadyGuard:
 
         flags: list[str] = []
         if not in_position:
+            if self._out_since is None:
+                self._out_since = t
             self._was_in = False
             self._fast_until = self._entry_until = -math.inf
             self._reset_bounce()
             return ()
-        if not self._was_in:  # entering
-            self._entry_until = t + self.ENTRY_AFTER_S
+        if not self._was_in and self._out_since is not None and t - self._out_since >= self.ENTRY_MIN_OUT_S:
+            self._entry_until = t + self.ENTRY_AFTER_S  # entering, from out of the position
         self._was_in = True
+        self._out_since = None
         if t <= self._entry_until and any(sp > self.max_speed for _, sp in self._speeds):
             self._fast_until = t + self.TOO_FAST_SHOW_S
             self._entry_until = -math.inf
@@ -164,7 +186,7 @@ class SteadyGuard:
                 self._trend, self._ext = -self._trend, value
             while self._turns and self._turns[0] < t - self.window_s:
                 self._turns.popleft()
-            if len(self._turns) >= 2:
+            if len(self._turns) >= self.MIN_TURNS:
                 flags.append(BOUNCING)
         return tuple(flags)
 

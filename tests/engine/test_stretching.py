@@ -90,7 +90,7 @@ def test_bouncing_is_told_and_its_time_does_not_count():
         return base + (12.0 * math.sin(2 * math.pi * 1.5 * (t - 5.0)) if 5.0 <= t < 8.0 else 0.0)
     states, eng = run(toy_frames(bouncy, 20.0), hold_target_s=6.0)
     bounce = [s.timestamp for s in states if s.cue == "Hold still, don't bounce"]
-    assert bounce and 5.0 < bounce[0] < 7.0
+    assert bounce and 5.0 < bounce[0] < 7.5  # told within about 2 s
     assert all("bouncing" in s.faults for s in states if s.cue == "Hold still, don't bounce")
     # 4.x s held before the bounce: not enough for the 6 s repeat, and that hold was broken by it
     unit = eng.counter.units()[0]
@@ -98,6 +98,18 @@ def test_bouncing_is_told_and_its_time_does_not_count():
     # the same hold without the bounce finishes its repeat before the bounce would have ended
     _, calm = run(toy_frames(ramp([(0, 130), (1, 130), (4, 60), (30, 60)]), 20.0), hold_target_s=6.0)
     assert calm.counter.units()[0]["end"] < unit["end"] - 2.0
+
+
+def test_a_tracking_glitch_is_neither_bouncing_nor_a_fast_entry():
+    # as a live camera's MediaPipe read a still photo of the stretch: steady at 41 deg, then a
+    # glitch of a few frames (104, 109, 73, 85, 65, 60, 87, 67) settling at 57 deg
+    glitch = [104, 109, 109, 104, 73, 85, 65, 60, 87, 67, 62, 57]  # out of the stretch (> 100) for 4 frames
+
+    def angle(t):
+        i = int(round(t * FPS)) - 150
+        return 41.0 if i < 0 else (glitch[i] if i < len(glitch) else 57.0)
+    states, _ = run(toy_frames(angle, 16.0), smoothing_hz=3.0)
+    assert not any(set(s.faults) & {"bouncing", "too_fast"} for s in states)
 
 
 def test_holding_still_with_landmark_jitter_is_not_bouncing():
@@ -145,7 +157,7 @@ def test_knee_to_chest_clip_bouncing_is_told_and_costs_the_hold():
     rule = pose_rules.get_rule("knee_to_chest")
     rep = analyze_track(clip("clipd_k2c_bounce_16x9.npz"), rule)
     bounce = [f for f in rep.faults if f.fault == "bouncing"]
-    assert bounce and 12.0 < bounce[0].start < 13.5
+    assert bounce and 12.0 < bounce[0].start < 14.0
     unit = rep.reps[0]
     assert unit["start"] >= bounce[-1].end - 0.5  # the repeat's 20 s began after the bouncing
 

@@ -131,6 +131,25 @@ def test_live_page_widgets(with_model):
     assert "Press START and allow the camera" in text
 
 
+def test_live_page_offers_the_bridge_breaths_target_and_explains_lying_and_timed_steps(with_model):
+    at = page("live").run()
+    at.selectbox(key="live_exercise").set_value("Glute bridge").run()
+    no_exceptions(at)
+    radio = at.radio(key="live_target_glute_bridge")
+    assert radio.options[1] == "three deep breaths (about 15 s)" and radio.value == ""
+    assert at.session_state["live_session"].thresholds["hold_target_s"] == 60.0
+    radio.set_value("breaths").run()
+    no_exceptions(at)
+    assert at.session_state["live_session"].thresholds["hold_target_s"] == 15.0  # three deep breaths
+    at.selectbox(key="live_exercise").set_value("Knee to chest").run()
+    no_exceptions(at)
+    assert any("mix up front and back" in i.value for i in at.info)
+    assert "floor height" in " ".join(c.value for c in at.caption)
+    at.selectbox(key="live_exercise").set_value("Abdominal drawing-in").run()
+    no_exceptions(at)
+    assert any("cannot judge this step" in i.value for i in at.info)
+
+
 def test_the_exercise_picker_lists_the_rules_families_and_variants(with_model):
     fams = families()
     # every registered rule is offered exactly once, grouped by its declared family
