@@ -28,7 +28,7 @@ from coach.core.pose import PoseFrame
 
 from . import (bird_dog, drawing_in, glute_bridge, hamstring_stretch, hip_flexor_stretch, knee_to_chest, knee_twist,
                partial_crunch, piriformis_stretch, plank, prone_extension, rotation_stretch, side_plank)
-from .base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, TIMED, Fault, Rule, Threshold, ThresholdError, Verdict
+from .base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, TIMED, Fault, name_key, Rule, Threshold, ThresholdError, Verdict
 from .goals import Goal, GoalSet, Hold, Progress, Repeats, Reps, Timed
 
 #: The exercise modules, in the order the app and the CLI list them.
@@ -56,7 +56,7 @@ def register(rule: Rule) -> Rule:
 
 
 def get_rule(name: str) -> Rule:
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    key = name_key(name)
     if key not in RULES:
         raise UnknownExercise(name)
     return RULES[key]

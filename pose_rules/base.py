@@ -44,6 +44,11 @@ class Threshold:
                 raise ValueError(f"threshold {self.name}: {v} outside [{self.min}, {self.max}]")
 
 
+def name_key(name) -> str:
+    """How a typed name is looked up: "Knee-to chest " -> "knee_to_chest"."""
+    return str(name).strip().lower().replace("-", "_").replace(" ", "_")
+
+
 class ThresholdError(ValueError):
     """A threshold value, override or thresholds file is invalid (message is one line)."""
 
@@ -398,7 +403,7 @@ class Rule:
         """The threshold overrides of target choice ``name`` (None: the default)."""
         if not name:
             return {}
-        key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+        key = name_key(name)
         if key not in self.targets:
             known = ", ".join(self.targets) or "none besides the default"
             raise ThresholdError(f"{self.name}: unknown target {name!r} (choices: {known})")

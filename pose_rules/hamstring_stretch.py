@@ -90,7 +90,7 @@ class HamstringStretch(Rule):
             return out("knee pulled in", "Raise one leg, knee straight")
         if raise_ < th["in_raise_deg"]:
             return out("leg not raised", "Raise one leg, knee straight", raise_)
-        if (Ly.toes_up(body, leg) or 0.0) < -0.3 and (Ly.toes_up(body, "left" if leg == "right" else "right") or 0.0) < -0.3:
+        if all((Ly.toes_up(body, s) or 0.0) < -0.3 for s in Ly.LEGS):  # toes on the floor, both feet
             return out("face down", "Lie on your back")
         faults = []
         if knee < th["straight_knee_deg"]:

@@ -93,7 +93,7 @@ class _KneeToChest(Rule):
                 return out("knees not pulled in", "Pull both knees to your chest", ang)
         elif ang > th["in_deg"]:
             return out("knee not pulled in", "Pull one knee to your chest", ang)
-        hand = Ly.hands_near(body, body.j(pulled, "knee"), th["max_hand_dist"])
+        hand = Ly.hands_near(body, body.j(pulled, "knee"))
         if hand is not None:
             m["hand_dist"] = hand
             if hand > th["max_hand_dist"]:

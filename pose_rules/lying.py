@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from coach.core.geometry import angle_at, dist, elevation, midpoint
-from .base import Body, Threshold
+from coach.core.geometry import angle_at, dist, elevation
+from .base import _JOINT_INDEX, Body, Threshold
 
 LYING_FLAT = Threshold("max_trunk_deg", "deg", 30.0, 10.0, 60.0,
                        "hip-shoulder line steeper than this from the floor = not lying down")
@@ -87,7 +87,7 @@ def torso_len(body: Body) -> float:
     return dist(body.mid("shoulder"), body.mid("hip")) or 1.0
 
 
-def hands_near(body: Body, point, max_dist: float) -> float | None:
+def hands_near(body: Body, point) -> float | None:
     """The distance of the nearer seen wrist from ``point``, in torso lengths;
     None when no wrist is seen."""
     best = None
@@ -104,7 +104,6 @@ def seen_legs(body: Body, *joints: str) -> list[str]:
 
 def depth(body: Body, lm: str, side: str) -> float:
     """MediaPipe's depth of a joint, in pixels (smaller = nearer the camera)."""
-    from .base import _JOINT_INDEX
     return body.z[_JOINT_INDEX[side][lm]]
 
 
@@ -125,9 +124,6 @@ def shoulder_roll_deg(body: Body) -> float:
         return 0.0
     return math.degrees(math.atan2(dy, dz))
 
-
-def mid(body: Body, joint: str):
-    return midpoint(body.j("left", joint), body.j("right", joint))
 
 
 def other_ankle_lift(body: Body, leg: str) -> float | None:

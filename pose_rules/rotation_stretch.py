@@ -63,7 +63,7 @@ class _Lying(Rule):
         if len(legs) < 2:
             return side, self.cant_see(body.missing(_other(side), ("hip", "knee")), side)
         trunk = Ly.trunk_deg(body, side)
-        H = Ly.mid(body, "hip")
+        H = body.mid("hip")
         if trunk < th["min_trunk_deg"]:
             return side, self.verdict(NOT_IN_POSITION, side=None, measures={"trunk_deg": trunk},
                                       cue="Lower your hips to the floor", reason="hips raised")
@@ -100,7 +100,7 @@ class RotationStretch(_Lying):
         if early is not None:
             return early
         tl = Ly.torso_len(body)
-        H, K = Ly.mid(body, "hip"), Ly.mid(body, "knee")
+        H, K = body.mid("hip"), body.mid("knee")
         height = (H[1] - K[1]) / tl
         dz = (Ly.mid_depth(body, "knee") - Ly.mid_depth(body, "hip")) / tl
         trunk = Ly.trunk_deg(body, side)

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from coach.evaluation import derive as D  # noqa: E402
-from coach.core.geometry import elevation, signed_bend  # noqa: E402
+from coach.core.geometry import angle_at, dist, elevation, signed_bend  # noqa: E402
 from coach.core.landmarks import Landmark as L  # noqa: E402
 from coach.core.pose import PoseFrame, PoseTrack  # noqa: E402
 
@@ -856,7 +856,6 @@ def main() -> None:
 
     def hip_angle_of(p, side, leg):
         qs, ql = D.side_points(side), D.side_points(leg)
-        from coach.core.geometry import angle_at
         return angle_at(p[qs["shoulder"]], p[ql["hip"]], p[ql["knee"]])
 
     def set_hip_angle(p, side, leg, target, hands=False):
@@ -867,14 +866,7 @@ def main() -> None:
         if hands:
             moving = moving + [D.side_points(s_)[j] for s_ in ("left", "right")
                                for j in ("wrist", "pinky", "index", "thumb")]
-        best = None
-        for sign in (1.0, -1.0):
-            cur = hip_angle_of(p, side, leg)
-            q = D.turn(p, p[ql["hip"]], moving, sign * (cur - target))
-            err = abs(hip_angle_of(q, side, leg) - target)
-            if best is None or err < best[0]:
-                best = (err, q)
-        return best[1]
+        return D.turn_to(p, ql["hip"], moving, lambda q: hip_angle_of(q, side, leg), target)
 
     def other(s):
         return "right" if s == "left" else "left"
@@ -955,17 +947,9 @@ def main() -> None:
         straight = D.set_joint_angle(p, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], 175.0)
         if abs(hip_angle_of(straight, side, leg) - angles[leg]) > 1:
             straight = D.set_joint_angle(p, q["hip"], q["knee"], q["ankle"], [q["heel"], q["foot_index"]], -175.0)
-        from coach.core.geometry import angle_at
-
         def raised(pts, deg):  # leg raised deg from the trunk line
-            best = None
-            for sign in (1.0, -1.0):
-                cur = 180.0 - angle_at(pts[qs["shoulder"]], pts[q["hip"]], pts[q["ankle"]])
-                cand = D.turn(pts, pts[q["hip"]], moving, sign * (deg - cur))
-                err = abs(180.0 - angle_at(cand[qs["shoulder"]], cand[q["hip"]], cand[q["ankle"]]) - deg)
-                if best is None or err < best[0]:
-                    best = (err, cand)
-            return best[1]
+            return D.turn_to(pts, q["hip"], moving,
+                             lambda r: 180.0 - angle_at(r[qs["shoulder"]], r[q["hip"]], r[q["ankle"]]), deg)
         good = raised(straight, 75.0)
         fstill(good, f, f"{tag}_raise75", "hamstring_stretch", "good", ak, src,
                "the pulled leg straightened (knee 175) and raised 75 deg from the trunk line")
@@ -983,7 +967,6 @@ def main() -> None:
     print("hamstring variants")
 
     # piriformis (figure-4) from the real knees-bent lying photos
-    from coach.core.geometry import angle_at, dist as pdist
     for photo in ("One_Knee_To_Chest/0.jpg",):  # (the other knees-bent photos hide the far leg)
         for ak in ASPECTS:
             f = base[(photo, ak)]
@@ -994,8 +977,8 @@ def main() -> None:
             qc, mc = leg_idx(crossed)
             qsup, msup = leg_idx(sup)
             src, tag = f"free_exercise_db/{photo}", f"piri_{photo[:6].lower()}_{ak.replace(':', 'x')}"
-            thigh = pdist(p[qc["hip"]], p[qc["knee"]])
-            shin = pdist(p[qc["knee"]], p[qc["ankle"]])
+            thigh = dist(p[qc["hip"]], p[qc["knee"]])
+            shin = dist(p[qc["knee"]], p[qc["ankle"]])
             for target, form in ((80.0, "good"), (112.0, "not_pulled_in")):
                 q2 = set_hip_angle(p, side, sup, target)
                 A = q2[qsup["knee"]]
@@ -1081,8 +1064,8 @@ def main() -> None:
         src, tag = "free_exercise_db/Plank/0.jpg", f"lunge_{ak.replace(':', 'x')}"
         # which way the person faces: the toes point backwards, so forward is away from the back foot
         fwd = 1.0 if p[qb["knee"]][0] > p[qb["ankle"]][0] else -1.0
-        thigh = pdist(p[qb["hip"]], p[qb["knee"]])
-        shin = pdist(p[qb["knee"]], p[qb["ankle"]])
+        thigh = dist(p[qb["hip"]], p[qb["knee"]])
+        shin = dist(p[qb["knee"]], p[qb["ankle"]])
         floor_y = p[qb["ankle"]][1]
         trunk_pts = head_idx() + [D.side_points(s)[j] for s in ("left", "right")
                                   for j in ("shoulder", "elbow", "wrist", "pinky", "index", "thumb")]

@@ -117,8 +117,7 @@ class SteadyGuard:
         self.window_s = th.get("bounce_window_s", 2.0)
         self._hist: deque[tuple[float, float]] = deque()  # (t, value) over SPEED_WINDOW_S
         self._speeds: deque[tuple[float, float]] = deque()  # (t, deeper speed) over ENTRY_BEFORE_S
-        self._was_in = False
-        self._out_since: float | None = None  # out of the position since (an entry needs ENTRY_MIN_OUT_S out)
+        self._out_since: float | None = None  # out of the position since (None: in it, or no frame yet)
         self._entry_until = -math.inf
         self._fast_until = -math.inf
         self._ext: float | None = None  # the extreme since the last turning point
@@ -138,7 +137,6 @@ class SteadyGuard:
             self._speeds.clear()
             self._recent.clear()
             self._reset_bounce()
-            self._was_in = False
             self._fast_until = self._entry_until = -math.inf
             return ()
         # the median of the last frames: a tracking glitch of a frame or a few is not a movement
@@ -158,13 +156,11 @@ class SteadyGuard:
         if not in_position:
             if self._out_since is None:
                 self._out_since = t
-            self._was_in = False
             self._fast_until = self._entry_until = -math.inf
             self._reset_bounce()
             return ()
-        if not self._was_in and self._out_since is not None and t - self._out_since >= self.ENTRY_MIN_OUT_S:
+        if self._out_since is not None and t - self._out_since >= self.ENTRY_MIN_OUT_S:
             self._entry_until = t + self.ENTRY_AFTER_S  # entering, from out of the position
-        self._was_in = True
         self._out_since = None
         if t <= self._entry_until and any(sp > self.max_speed for _, sp in self._speeds):
             self._fast_until = t + self.TOO_FAST_SHOW_S

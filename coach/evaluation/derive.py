@@ -234,6 +234,16 @@ def turn(pts: Pts, pivot, moving: Iterable[int], deg: float) -> Pts:
     return out
 
 
+def turn_to(pts: Pts, pivot: int, moving: Iterable[int], measure: Callable[[Pts], float], target: float) -> Pts:
+    """Points ``moving`` turned about the point ``pivot`` until ``measure``
+    (an angle in degrees that changes one for one with the turn, such as a
+    joint angle) reads ``target``; of the two ways round, the one that gets
+    there."""
+    cur = measure(pts)
+    options = [turn(pts, pts[pivot], moving, sign * (cur - target)) for sign in (1.0, -1.0)]
+    return min(options, key=lambda q: abs(measure(q) - target))
+
+
 def roll(pts: Pts, z: np.ndarray, pivot, moving: Iterable[int], deg: float,
          depth_scale: float = 1.0) -> tuple[Pts, np.ndarray]:
     """Points ``moving`` rolled by ``deg`` about the horizontal image axis
@@ -242,8 +252,8 @@ def roll(pts: Pts, z: np.ndarray, pivot, moving: Iterable[int], deg: float,
     depth changes by the height times sin(deg), positive ``deg`` towards the
     camera (depth decreasing); the depth a point already had is kept as an
     offset (MediaPipe's depth is on a larger scale than x and y, so it is not
-    mixed into the height; ``depth_scale`` is how much larger). ``z`` in pixels (see :func:`depths`); returns the
-    new points and depths."""
+    mixed into the height; ``depth_scale`` is how much larger). ``z`` in
+    pixels (see :func:`depths`); returns the new points and depths."""
     out, zo = pts.copy(), np.array(z, dtype=np.float64)
     a = math.radians(deg)
     py = float(pivot[1])

@@ -39,9 +39,6 @@ LYING_NOTE = ("Lying on the floor, the pose model finds the body less reliably, 
               "body in view, and turn your face towards it where the exercise allows.")
 
 
-def camera_hint(rule) -> str:
-    return rule.camera_placement()
-
 
 def exercise_picker(key: str, default: str = "plank") -> str:
     """Exercise (and support / side where it matters); returns the rule name."""

@@ -25,7 +25,7 @@ from coach.engine.thresholds import ThresholdError
 from coach.media.models import ModelError
 from coach.session.live import LiveSession, LiveSnapshot
 
-from .common import LYING_NOTE, PRIVACY_NOTE, camera_hint, exercise_picker, get_model, profile_picker, summary_metrics
+from .common import LYING_NOTE, PRIVACY_NOTE, exercise_picker, get_model, profile_picker, summary_metrics
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def live_page() -> None:
                  "differently for different people and cameras).")
     calibrate_s = CALIBRATE_S if calibrate_first else 0.0
     thresholds = dict(profile.get(exercise, {}))
-    st.caption(f"{rule.description} **Camera:** {camera_hint(rule)}")
+    st.caption(f"{rule.description} **Camera:** {rule.camera_placement()}")
     if rule.targets:  # e.g. the bridge: hold 60 s, or three deep breaths
         options = [""] + list(rule.targets)
         choice = st.radio("Target", options, horizontal=True, key=f"live_target_{exercise}",
