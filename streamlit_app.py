@@ -7,16 +7,20 @@ This file is only the router; the pages live in ``coach/webapp/``.
 """
 import streamlit as st
 
+from coach.webapp.history_page import history_page
 from coach.webapp.live_page import live_page
 from coach.webapp.review_page import review_page
+from coach.webapp.routine_page import routine_page
 from coach.webapp.tune_page import tune_page
 
 st.set_page_config(page_title="Back coach", page_icon=":material/self_improvement:", layout="wide")
 
 PAGES = [
     st.Page(live_page, title="Live coach", icon=":material/videocam:", default=True),
+    st.Page(routine_page, title="Routine", icon=":material/checklist:", url_path="routine"),
     st.Page(review_page, title="Review a clip", icon=":material/movie:", url_path="review"),
     st.Page(tune_page, title="Tune thresholds", icon=":material/tune:", url_path="tune"),
+    st.Page(history_page, title="History", icon=":material/history:", url_path="history"),
 ]
 
 page = st.navigation(PAGES)

@@ -224,7 +224,22 @@ def cmd_analyze(args) -> int:
         print(f"annotated video: {args.annotated}", file=sys.stderr)
     if saved is not None:
         print(f"landmark track: {saved}", file=sys.stderr)
+    if args.save:
+        _save_to_history(report, src)
     return 0
+
+
+def _save_to_history(report, source) -> None:
+    """Keep a reviewed clip's result in the history (never fails: a session the
+    database cannot take is kept aside and added later)."""
+    from coach.history import record_from_reports, save_record
+
+    res = save_record(record_from_reports([report], "clip", source=str(source)),
+                      notify=lambda line: print(f"coach: {line}", file=sys.stderr))
+    if res.saved:
+        print(f"history: saved as session {res.session_id} in {res.where}", file=sys.stderr)
+    else:
+        print(f"coach: warning: {res.message}", file=sys.stderr)
 
 
 def _track_images(track, wanted: bool, max_side: int | None = None):
@@ -370,6 +385,132 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _best_recorded():
+    """The history's best-so-far lookup for a routine's progression, or None
+    (no history yet, or it cannot be read: the plan then starts from the
+    routine's first-time targets)."""
+    try:
+        from coach.history import History, HistoryError
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        h = History()
+    except (HistoryError, OSError) as e:
+        print(f"coach: warning: history not used for the targets: {e}", file=sys.stderr)
+        return None
+    if h.notice:
+        print(f"coach: {h.notice}", file=sys.stderr)
+    return h.best
+
+
+def cmd_routine(args) -> int:
+    from coach.engine.routines import find_routine, list_routines, plan, routines_dir
+
+    if args.action == "list":
+        errors: list[str] = []
+        for name, r in list_routines(errors).items():
+            where = "built-in" if r.builtin else str(r.path)
+            print(f"{name}  ({len(r.steps)} steps; {r.schedule or 'any time'}; {where})")
+            if r.description:
+                print(f"    {r.description}")
+        for e in errors:
+            print(f"coach: warning: not listed: {e}", file=sys.stderr)
+        print(f"Your routines folder: {routines_dir()}")
+        return 0
+    if not args.name:
+        raise CliError("which routine? `coach routine show NAME` (see `coach routine list`)")
+    r = find_routine(args.name)
+    steps = plan(r, None if args.no_history else _best_recorded())
+    if args.toml:
+        print(r.to_toml(), end="")
+        return 0
+    print(f"{r.name}" + (f" — {r.schedule}" if r.schedule else ""))
+    if r.description:
+        print(f"  {r.description}")
+    for p in steps:
+        sides = "" if p.sides == ("both",) else f" [{', '.join(p.sides)}]"
+        why = f"  ({p.why()})" if p.why() else ""
+        rest = f", then rest {p.rest:.0f} s" if p.rest > 0 and p.index < len(steps) else ""
+        print(f"  {p.index}. {p.title}{sides}: {p.describe()}{rest}{why}")
+        if p.step.note:
+            print(f"       {p.step.note}")
+    return 0
+
+
+def _history_lines(sessions: list[dict]) -> list[str]:
+    """Sessions as readable lines: a heading per session, a line per result."""
+    from datetime import datetime
+
+    from coach.history import describe_result
+
+    lines = []
+    for s in sessions:
+        when = datetime.fromisoformat(s["started_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+        dur = s["duration_s"]
+        dur_txt = f"{dur:.0f} s" if dur < 90 else f"{dur / 60:.0f} min"
+        head = f"{when}  {s['kind']}" + (f" \"{s['routine']}\"" if s["routine"] else "") + f", {dur_txt}"
+        if s["kind"] == "clip" and s["source"]:
+            head += f"  ({Path(s['source']).name})"
+        lines.append(head)
+        for r in s["results"]:
+            text = describe_result(r) + ("  (target reached)" if r["reached"] else "")
+            if r["faults"]:
+                text += "  faults: " + ", ".join(f"{k} {v:.1f} s" for k, v in
+                                                 sorted(r["faults"].items(), key=lambda kv: -kv[1]))
+            lines.append(f"    {text}")
+        if s["note"]:
+            lines.append(f"    note: {s['note']}")
+    return lines
+
+
+def cmd_history(args) -> int:
+    from coach.history import History
+
+    exercise = None
+    if args.exercise:
+        import pose_rules
+
+        exercise = pose_rules.get_rule(args.exercise).name
+    if args.delete_all and not args.yes:
+        raise CliError("--delete-all removes every saved session for good; add --yes to confirm")
+    if args.csv:
+        _check_outputs([("--csv", args.csv)], [])
+    with History() as h:
+        if h.notice:
+            print(f"coach: {h.notice}", file=sys.stderr)
+        if args.delete_all:
+            n = h.delete_all()
+            print(f"deleted {n} session{'' if n == 1 else 's'} from {h.path}")
+            return 0
+        if args.csv:
+            text = h.to_csv(exercise)
+            if args.csv == "-":
+                sys.stdout.write(text)
+            else:
+                with _output_file(args.csv) as tmp:
+                    tmp.write_text(text, encoding="utf-8")
+                print(f"{max(0, text.count(chr(10)) - 1)} result rows written to {args.csv}", file=sys.stderr)
+            return 0
+        sessions = h.sessions(exercise, limit=args.limit)
+        if args.json:
+            _write_json(sessions, "-")
+            return 0
+        if not sessions:
+            what = f"{exercise} sessions" if exercise else "sessions"
+            print(f"No {what} saved yet. Live sessions and routines are saved as you finish them; "
+                  "`coach analyze CLIP --save` adds a reviewed clip.")
+            return 0
+        total = h.count()
+        print(f"History in {h.path}: {total} session{'' if total == 1 else 's'}"
+              + (f", showing {len(sessions)}" + (f" with {exercise}" if exercise else "")
+                 if len(sessions) != total else ""))
+        for line in _history_lines(sessions):
+            print(line)
+        current, longest = h.streak()
+        print(f"streak: {current} day{'' if current == 1 else 's'} in a row now, longest {longest}")
+    return 0
+
+
 def cmd_models(args) -> int:
     from coach.media.models import install_model, read_manifest, resolve_model
 
@@ -422,6 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--thresholds", metavar="FILE|NAME",
                    help="thresholds file (JSON) to apply, or the name of a profile saved in the app")
     a.add_argument("--save-track", metavar="FILE", help="also save the landmark track (video input)")
+    a.add_argument("--save", action="store_true",
+                   help="keep the result in your session history (numbers only; see `coach history`)")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     model_opts(a)
     a.set_defaults(func=cmd_analyze)
@@ -460,6 +603,23 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--variant", default="full", choices=("lite", "full", "heavy"))
     v.set_defaults(func=cmd_evaluate)
 
+    r = sub.add_parser("routine", help="list routines, or show one with today's targets")
+    r.add_argument("action", choices=("list", "show"))
+    r.add_argument("name", nargs="?", help="routine name (see `coach routine list`) or a .toml file")
+    r.add_argument("--toml", action="store_true", help="(show) print the routine file itself")
+    r.add_argument("--no-history", action="store_true",
+                   help="(show) the first-time targets, not grown from your recorded best")
+    r.set_defaults(func=cmd_routine)
+
+    h = sub.add_parser("history", help="your saved sessions, streak, export or delete")
+    h.add_argument("--json", action="store_true", help="the sessions with their results as JSON (stdout)")
+    h.add_argument("-e", "--exercise", metavar="NAME", help="only the sessions with this exercise")
+    h.add_argument("-n", "--limit", type=int, metavar="N", help="only the N most recent sessions")
+    h.add_argument("--csv", metavar="FILE", help="export every result as CSV ('-' for stdout)")
+    h.add_argument("--delete-all", action="store_true", help="delete every saved session (needs --yes)")
+    h.add_argument("--yes", action="store_true", help="confirm --delete-all")
+    h.set_defaults(func=cmd_history)
+
     m = sub.add_parser("models", help="install or locate the pose model")
     m.add_argument("action", choices=("install", "path"))
     m.add_argument("--variant", default="full", choices=("lite", "full", "heavy"))
@@ -494,11 +654,13 @@ def _run(args) -> int:
     from coach.session.calibration import CalibrationError
     from coach.evaluation.labels import LabelError
     from coach.media.video import VideoError
+    from coach.engine.routines import RoutineError
+    from coach.history import HistoryError
 
     try:
         return args.func(args)
     except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise, LabelError,
-            CalibrationError) as e:
+            CalibrationError, RoutineError, HistoryError) as e:
         _err(str(e).splitlines()[0] if str(e) else type(e).__name__)
         return 2
     except KeyboardInterrupt:

@@ -78,7 +78,8 @@ def streamlit_server(workdir: Path, model: Path, timeout: float = 90.0):
     profile_dir.mkdir(parents=True, exist_ok=True)
     log = workdir / "streamlit.log"
     port = free_port()
-    env = dict(os.environ, COACH_MODEL=str(model), COACH_PROFILE_DIR=str(profile_dir), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, COACH_MODEL=str(model), COACH_PROFILE_DIR=str(profile_dir), PYTHONUNBUFFERED="1",
+               COACH_DATA_DIR=str(workdir / "data"), COACH_ROUTINE_DIR=str(workdir / "routines"))
     cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
            "--server.port", str(port), "--server.headless", "true",
            # others may edit the sources while the tests run: no reloads mid-test

@@ -13,6 +13,15 @@ from collections import Counter  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _private_user_folders(tmp_path_factory, monkeypatch):
+    """No test reads or writes the person's own history or routines: each
+    test gets empty folders (a test may point them elsewhere)."""
+    base = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("COACH_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("COACH_ROUTINE_DIR", str(base / "routines"))
+
+
 @pytest.fixture(scope="session")
 def pose_model() -> Path:
     """The full pose model, provisioned as the product does: ``$COACH_MODEL``,

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = [
     {"coach", "coach.core", "coach.samples"},
     {"pose_rules"},
-    {"coach.engine"},
+    {"coach.engine", "coach.history"},
     {"coach.media"},
     {"coach.session"},
     {"coach.evaluation"},
@@ -263,7 +263,10 @@ def test_the_wheel_ships_the_samples_and_py_typed(tmp_path):
     for sample in ("bird_dog", "kocici_hrbet", "podsazeni_panve"):
         assert f"coach/samples/{sample}.track.npz" in names
     assert "coach/samples/__init__.py" in names and "coach/py.typed" in names
-    for pkg in ("coach/core", "coach/engine", "coach/media", "coach/session", "coach/evaluation", "coach/webapp",
+    for pkg in ("coach/core", "coach/engine", "coach/history", "coach/media", "coach/session", "coach/evaluation",
+                "coach/webapp",
                 "pose_rules"):
         assert f"{pkg}/__init__.py" in names
+    for routine in ("core_strength", "daily_stretches"):  # the built-in routines
+        assert f"coach/engine/builtin_routines/{routine}.toml" in names
     assert not any(n.startswith(("tests/", "devset/", "scripts/")) for n in names)

@@ -17,7 +17,10 @@ after a rule change takes seconds) and runs through the same engine as
   says good form, per minute of labelled good form;
 * **cue delay**: from a labelled fault's start to its cue (faults lasting at
   least 1 s; a cue must come by 1 s after the fault ends to count);
-* **confusion table** per exercise (label class x verdict class, frames).
+* **confusion table** per exercise (label class x verdict class, frames);
+* **exercise recognition** (:class:`RecognitionTally`): which exercise
+  :mod:`coach.engine.recognize` recognises, against the labelled one, per
+  frame (with hysteresis, as live) and per item.
 
 AI-generated items (``synthetic``) are listed but left out of the pooled numbers.
 Items with a ``calibration`` are judged with the person's calibration from
@@ -27,6 +30,7 @@ separately ("plank (calibrated)").
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -315,6 +319,250 @@ def score_negative(item: LabelItem, rules: list[Rule], track: PoseTrack,
     return out
 
 
+# ----------------------------------------------------------------------------- exercise recognition
+
+#: Rows of frames (and items) whose label is no exercise: negatives, and
+#: labelled out-of-position time of an exercise.
+NONE_ROW = "none (not exercising)"
+#: The column of "nothing recognised".
+NONE_COL = "none"
+#: A still is replayed as a pose held this long past the recogniser's enter
+#: time, at this frame rate; what is recognised at its end is its answer.
+STILL_EXTRA_S = 0.5
+STILL_FPS = 15.0
+
+
+def _label_family(item: LabelItem) -> str | None:
+    """The family an item is labelled with (None: no judged exercise)."""
+    rule = pose_rules.RULES.get(item.exercise)
+    if rule is None or not rule.judged:
+        return None
+    return rule.family or rule.title
+
+
+def recognise_track(track: PoseTrack, recognizer) -> list[tuple[float, str | None, str | None]]:
+    """(frame time, recognised family, the frame's own choice's family; None:
+    none) per frame, the recogniser (:class:`coach.engine.recognize.Recognizer`)
+    started afresh. A one-frame track (a still) is replayed as a held pose
+    (``enter_s + STILL_EXTRA_S``) and answers with what is recognised at the end."""
+    from coach.core.pose import PoseFrame
+
+    recognizer.reset()
+    fam = recognizer.family
+    if len(track) == 1:
+        f = track.frame(0)
+        n = int(math.ceil((recognizer.enter_s + STILL_EXTRA_S) * STILL_FPS)) + 1
+        rec = None
+        for i in range(n):
+            rec = recognizer.update(PoseFrame._trusted(f.landmarks, f.world, f.timestamp + i / STILL_FPS,
+                                                       f.image_size, f.detected))
+        return [(f.timestamp, rec.family, fam(rec.candidate))]
+    out = []
+    for f in track:
+        rec = recognizer.update(f)
+        out.append((f.timestamp, rec.family, fam(rec.candidate)))
+    return out
+
+
+class RecognitionTally:
+    """The confusion matrices of exercise recognition over labelled items
+    (``coach evaluate``): each file once (a file labelled again, e.g. for a
+    second exercise, adds that exercise's family as a right answer: on all
+    fours at rest a bird-dog and a hip extension are the same position).
+
+    Frames: rows = the labelled family on labelled in-position frames (a
+    still's frame), ``NONE_ROW`` on labelled out-of-position frames and on
+    every frame of a negative item; columns = the family recognised with
+    hysteresis (what the live coach uses). Items: a still's answer, a clip's
+    majority over its labelled in-position time; an item with no in-position
+    time answers with what was recognised longest (``none`` only if nothing
+    ever was). AI-generated (synthetic) items are tallied separately."""
+
+    def __init__(self, profile: Mapping[str, Mapping[str, float]] | None = None):
+        from coach.engine.recognize import Recognizer
+
+        self.recognizer = Recognizer(thresholds=profile or {})
+        self._files: dict[Path, dict] = {}
+
+    def add(self, item: LabelItem, track: PoseTrack) -> None:
+        entry = self._files.get(item.path)
+        if entry is not None:
+            fam = _label_family(item)
+            if fam is not None:
+                entry["also"].add(fam)
+            return
+        self._files[item.path] = {"item": item, "also": set(), "got": recognise_track(track, self.recognizer)}
+
+    def _score(self, entry: dict) -> dict:
+        item: LabelItem = entry["item"]
+        fam = _label_family(item)
+        frames: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        choices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        in_cols: list[str] = []
+        out_cols: list[str] = []
+        for t, got, choice in entry["got"]:
+            if item.is_excluded(t):
+                continue
+            col, ccol = got or NONE_COL, choice or NONE_COL
+            if fam is None:
+                row = NONE_ROW
+            else:
+                pos = item.in_position(t)
+                if pos is None:
+                    continue
+                row = fam if pos else NONE_ROW
+                if pos:  # the file's other label: right too
+                    col, ccol = (fam if c in entry["also"] else c for c in (col, ccol))
+            frames[row][col] += 1
+            choices[row][ccol] += 1
+            (in_cols if row != NONE_ROW else out_cols).append(col)
+        if in_cols:
+            row, col = fam, _majority(in_cols)
+        else:
+            seen = [c for c in out_cols if c != NONE_COL]
+            row, col = NONE_ROW, (_majority(seen) if seen else NONE_COL)
+        allowed = sorted({c for c in frames.get(NONE_ROW, {}) if c != NONE_COL and self._allowed(item, c)})
+        return {"item": item.key, "synthetic": item.synthetic, "label": row, "recognised": col,
+                "negative": fam is None,
+                "frames": sum(sum(r.values()) for r in frames.values()),
+                "confusion": {k: dict(v) for k, v in frames.items()},
+                "confusion_no_hysteresis": {k: dict(v) for k, v in choices.items()},
+                "label_allows": allowed}
+
+    def _allowed(self, item: LabelItem, family: str) -> bool:
+        """Whether ``family``, recognised where ``item`` is labelled not in
+        position, is an exercise the label does not rule out: not the item's
+        own, and none of its rules in the item's ``negative_for`` (a negative
+        item without one rules out every rule). A plank with the knees put
+        down is labelled "not in position" for the plank; a knee plank is
+        what it is."""
+        if family == _label_family(item):
+            return False
+        if item.negative_for is None:
+            return _label_family(item) is not None
+        names = {n for n, r in pose_rules.RULES.items() if (r.family or r.title) == family}
+        return not names & set(item.negative_for)
+
+    def result(self) -> dict:
+        from coach.engine.recognize import GLITCH_S
+
+        per_item = [self._score(e) for e in self._files.values()]
+        out = {"enter_s": self.recognizer.enter_s, "leave_s": self.recognizer.leave_s, "glitch_s": GLITCH_S,
+               "pooled": _recognition_pool([r for r in per_item if not r["synthetic"]])}
+        synth = [r for r in per_item if r["synthetic"]]
+        if synth:
+            out["synthetic"] = _recognition_pool(synth)
+        out["items"] = per_item
+        return out
+
+
+def _majority(cols: list[str]) -> str:
+    counts: dict[str, int] = defaultdict(int)
+    for c in cols:
+        counts[c] += 1
+    return max(counts, key=lambda c: (counts[c], -cols.index(c)))
+
+
+def _recognition_pool(rs: list[dict]) -> dict:
+    frames: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    choices: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    items: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    neg_frames = neg_false = allowed_frames = allowed_items = 0
+    for r in rs:
+        for conf, out in ((r["confusion"], frames), (r["confusion_no_hysteresis"], choices)):
+            for row, cols in conf.items():
+                for col, n in cols.items():
+                    out[row][col] += n
+        items[r["label"]][r["recognised"]] += 1
+        allowed_frames += sum(n for c, n in r["confusion"].get(NONE_ROW, {}).items() if c in r["label_allows"])
+        allowed_items += r["label"] == NONE_ROW and r["recognised"] in r["label_allows"]
+        if r["negative"]:
+            neg_frames += sum(r["confusion"][NONE_ROW].values())
+            neg_false += sum(n for c, n in r["confusion"][NONE_ROW].items() if c != NONE_COL)
+    fm, im = _matrix(frames), _matrix(items)
+    for m, extra in ((fm, allowed_frames), (im, allowed_items)):
+        m["label_allows"] = extra
+        m["accuracy_label_allows"] = ((m["accuracy"] * m["total"] + extra) / m["total"]) if m["total"] else None
+    return {"files": len(rs), "frames": fm, "items": im, "frames_no_hysteresis": _matrix(choices),
+            "negative_frames": neg_frames, "negative_recognised": neg_false}
+
+
+def _matrix(conf: dict) -> dict:
+    def right(row: str, cols: dict) -> int:
+        return cols.get(NONE_COL if row == NONE_ROW else row, 0)
+
+    total = sum(sum(c.values()) for c in conf.values())
+    ok = sum(right(r, c) for r, c in conf.items())
+    return {"confusion": {r: dict(c) for r, c in conf.items()},
+            "recall": {r: (right(r, c) / sum(c.values())) if sum(c.values()) else None for r, c in conf.items()},
+            "total": total, "accuracy": (ok / total) if total else None}
+
+
+def _family_order() -> list[str]:
+    out: list[str] = []
+    for r in pose_rules.RULES.values():
+        fam = r.family or r.title
+        if r.judged and fam not in out:
+            out.append(fam)
+    return out
+
+
+def format_recognition(rec: dict) -> list[str]:
+    """The recognition matrices as text lines (see :class:`RecognitionTally`)."""
+    lines: list[str] = []
+    parts = [("pooled", "")]
+    if rec.get("synthetic"):
+        parts.append(("synthetic", ", AI-generated items only (not pooled)"))
+    for key, what in parts:
+        pooled = rec[key]
+        for unit, title in (("frames", "frames"), ("items", "items: a still's answer, a clip's majority")):
+            m = pooled[unit]
+            if not m["total"]:
+                continue
+            lines.append("")
+            lines.append(f"Exercise recognition ({title}{what}; rows = label, columns = recognised, "
+                         f"{rec['enter_s']:g} s to recognise, {rec['leave_s']:g} s to let go):")
+            lines += _recognition_table(m)
+            lines.append(f"  accuracy {_pct(m['accuracy'])} of {m['total']} {unit}"
+                         + (f"; {_pct(m['accuracy_label_allows'])} counting as right the {m['label_allows']} "
+                            f"{unit} labelled not in position and recognised as an exercise the label does not "
+                            "rule out (its negative_for)" if m["label_allows"] else ""))
+            if unit == "frames":
+                lines.append(f"  each frame's own choice, no hysteresis: accuracy "
+                             f"{_pct(pooled['frames_no_hysteresis']['accuracy'])}")
+        if pooled["negative_frames"]:
+            lines.append(f"  negative items (no exercise labelled): {pooled['negative_recognised']} of "
+                         f"{pooled['negative_frames']} frames recognised as an exercise")
+    wrong = [r for r in rec["items"] if r["recognised"] != (NONE_COL if r["label"] == NONE_ROW else r["label"])]
+    wrong.sort(key=lambda r: (r["recognised"] in r["label_allows"], r["synthetic"]))  # the real mistakes first
+    if wrong:
+        lines.append(f"  items recognised wrongly ({len(wrong)}"
+                     + (", first 30" if len(wrong) > 30 else "") + "):")
+        for r in wrong[:30]:
+            lines.append(f"    {r['item'][-60:]:60} {r['label']} -> {r['recognised']}"
+                         + (" (the label allows it)" if r["recognised"] in r["label_allows"] else "")
+                         + (" [synthetic]" if r["synthetic"] else ""))
+    return lines
+
+
+def _recognition_table(m: dict) -> list[str]:
+    conf = m["confusion"]
+    order = _family_order()
+    fams = {r for r in conf if r != NONE_ROW} | {c for row in conf.values() for c in row if c != NONE_COL}
+    fams_sorted = sorted(fams, key=lambda f: (order.index(f) if f in order else len(order), f))
+    rows = [f for f in fams_sorted if f in conf] + ([NONE_ROW] if NONE_ROW in conf else [])
+    cols = fams_sorted + [NONE_COL]
+    num = {f: str(i + 1) for i, f in enumerate(fams_sorted)}
+    num[NONE_COL] = NONE_COL
+    w = max(6, len(str(max((n for row in conf.values() for n in row.values()), default=0))) + 1)
+    out = [" " * 41 + "".join(f"{num[c]:>{w}}" for c in cols) + f"{'recall':>8}"]
+    for r in rows:
+        label = f"{num[r]:>3} {r}" if r in num else f"    {r}"
+        out.append(f"  {label[:38]:38} " + "".join(f"{conf[r].get(c, 0):>{w}d}" for c in cols)
+                   + f"{_pct(m['recall'][r]):>8}")
+    return out
+
+
 # ----------------------------------------------------------------------------- the run
 
 def evaluate_items(items: list[LabelItem], cache: TrackCache,
@@ -323,6 +571,7 @@ def evaluate_items(items: list[LabelItem], cache: TrackCache,
     """Score every item; returns {"items": [...], "errors": [...], "pooled": {...}}."""
     profile = profile or {}
     results, errors = [], []
+    recognition = RecognitionTally(profile)
     for i, item in enumerate(items):
         if progress:
             progress(i, len(items), item.key)
@@ -332,6 +581,7 @@ def evaluate_items(items: list[LabelItem], cache: TrackCache,
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             errors.append({"item": item.key, "error": msg})
             continue
+        recognition.add(item, track)
         if item.exercise in pose_rules.RULES:
             rule = pose_rules.RULES[item.exercise]
             overrides = dict(profile.get(rule.name) or {})
@@ -359,7 +609,7 @@ def evaluate_items(items: list[LabelItem], cache: TrackCache,
             results += score_negative(item, rules, track, profile)
     if progress:
         progress(len(items), len(items), "")
-    return {"items": results, "errors": errors, "pooled": pool(results)}
+    return {"items": results, "errors": errors, "pooled": pool(results), "recognition": recognition.result()}
 
 
 def pool(results: list[dict]) -> dict:
@@ -480,6 +730,8 @@ def format_results(res: dict) -> str:
         lines.append("")
         lines.append(f"Confusion, {ex} (frames; rows = label, columns = coach):")
         lines += _confusion_table(p["confusion"])
+    if res.get("recognition"):
+        lines += format_recognition(res["recognition"])
     return "\n".join(lines)
 
 
@@ -495,4 +747,4 @@ def _confusion_table(conf: dict) -> list[str]:
 
 
 __all__ = ["TrackCache", "evaluate_items", "format_results", "pool", "label_class", "score_positive",
-           "score_negative", "still_track", "clip_track"]
+           "score_negative", "still_track", "clip_track", "RecognitionTally", "recognise_track", "format_recognition"]

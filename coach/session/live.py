@@ -74,6 +74,7 @@ class LiveSnapshot:
     error: str | None = None  # the pose estimator failed (could not start, or failed on the latest frame)
     calibration: dict | None = None  # the calibration in force (Calibration.to_dict()), if any
     calibration_error: str | None = None  # why the last calibration was refused
+    routine: dict | None = None  # a routine or the free mode: its steps and where it stands (RoutineRun.status())
 
     @property
     def message(self) -> str:
@@ -111,12 +112,18 @@ class LiveSession:
         the countdown starts.
     calibrate_s: hold the best form this long after the countdown to
         calibrate the limits to the person (0 = no calibration step).
+    run_factory: instead of one exercise, ``run_factory(announcer)`` makes
+        the run of each stream: a routine or the free mode
+        (:class:`coach.session.routine.RoutineRun` / ``FreeRun``), whose
+        current step decides the exercise; ``exercise`` is then only the first.
     """
 
     def __init__(self, estimator_factory: Callable[[], Any], exercise: str,
                  thresholds: Mapping[str, float] | None = None,
-                 countdown_s: float = 3.0, setup_hold_s: float = 1.0, calibrate_s: float = 0.0):
+                 countdown_s: float = 3.0, setup_hold_s: float = 1.0, calibrate_s: float = 0.0,
+                 run_factory: Callable[[Announcer], Any] | None = None):
         rule = get_rule(exercise)
+        self._run_factory = run_factory
         overrides = dict(thresholds or {})
         rule.resolve(overrides)  # validates
         self._countdown_s = _check_seconds("countdown_s", countdown_s)
@@ -138,9 +145,14 @@ class LiveSession:
 
     # -- state helpers (call with the lock held) --------------------------------
     def _new_run(self) -> None:
-        self._run = LiveRun(self._rule, self._overrides, self._announcer, countdown_s=self._countdown_s,
-                            setup_hold_s=self._setup_hold_s, calibrate_s=self._calibrate_s,
-                            calibration=self._calibration)
+        if self._run_factory is not None:
+            self._run = self._run_factory(self._announcer)
+            self._rule = self._run.rule
+        else:
+            self._run = LiveRun(self._rule, self._overrides, self._announcer, countdown_s=self._countdown_s,
+                                setup_hold_s=self._setup_hold_s, calibrate_s=self._calibrate_s,
+                                calibration=self._calibration)
+        self._thresholds_cache = None
         mv = self._run.th["min_visibility"]
         self._skeleton = SkeletonAnnotator(mv)
         self._guide = GuideAnnotator(self._rule, mv)
@@ -170,6 +182,8 @@ class LiveSession:
         if self._run.calibration is not self._calibration:  # a calibration was made (or refused)
             self._calibration = self._run.calibration
             self._calibration_dict = self._calibration.to_dict() if self._calibration is not None else None
+        if self._run.rule is not self._rule:  # a routine went on to its next step
+            self._rule, self._thresholds_cache = self._run.rule, None
         if self._run.th != self._thresholds_cache:
             self._thresholds_cache = self._run.th
             mv = self._run.th["min_visibility"]
@@ -210,6 +224,7 @@ class LiveSession:
             process_ms=1000.0 * sum(proc) / len(proc) if proc else 0.0,
             error=self._error, processed_at=self._processed_at,
             calibration=self._calibration_dict, calibration_error=run.calibration_error,
+            routine=run.status() if hasattr(run, "status") else None,
         )
 
     # -- video thread ------------------------------------------------------------
@@ -351,8 +366,17 @@ class LiveSession:
             elif self._phase != STOPPED:  # the same run goes on; a new countdown length applies
                 self._run.countdown_s = cd
 
+    def command(self, name: str) -> None:
+        """A routine's "skip", "pause" or "resume" (applied at the next frame;
+        ignored when the run is a single exercise)."""
+        with self._lock:
+            request = getattr(self._run, "request", None)
+            if request is not None:
+                request(name)
+
     def stop(self) -> Report:
-        """End the session: phase "stopped"; returns :meth:`summary`. Later
+        """End the session: phase "stopped"; returns :meth:`summary` (a
+        routine's :class:`coach.session.routine.RoutineSummary`). Later
         :meth:`process` calls return the image untouched until :meth:`reset`."""
         with self._lock:
             self._phase = STOPPED

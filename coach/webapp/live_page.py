@@ -19,8 +19,7 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import pose_rules
-from coach.engine.hud import (FAULT_TONE, GOOD_TONE, IDLE_TONE, POSITION_TONE, READY_TONE, UNSEEN_TONE,
-                              COUNTDOWN, HudView)
+from coach.engine.hud import FAULT_TONE, GOOD_TONE, IDLE_TONE, POSITION_TONE, READY_TONE, UNSEEN_TONE, HudView
 from coach.engine.thresholds import ThresholdError
 from coach.media.models import ModelError
 from coach.session.live import LiveSession, LiveSnapshot
@@ -105,7 +104,7 @@ def hud_html(s: LiveSnapshot) -> str:
     bg = TONE_BG.get(v.tone, "#444444")
     big = ""
     if v.message:
-        if v.phase == COUNTDOWN:
+        if v.countdown:
             big = f'<div style="font-size:120px;font-weight:800;line-height:1">{e(v.message)}</div>'
         else:
             big = f'<div style="font-size:44px;font-weight:700;line-height:1.15">{e(v.message)}</div>'
@@ -265,6 +264,7 @@ def live_page() -> None:
         st.session_state.pop("live_summary", None)
     elif was and not playing:
         st.session_state["live_summary"] = session.stop()
+        st.session_state["live_save_note"] = _save_to_history(st.session_state["live_summary"])
         session.close()  # the estimator (about 100 MB) goes with the stream; START makes a new one
     st.session_state["live_was_playing"] = playing
 
@@ -276,12 +276,30 @@ def live_page() -> None:
     summary = st.session_state.get("live_summary")
     if summary and not playing:
         _show_summary(summary, rule)
+        note = st.session_state.get("live_save_note")
+        if note:
+            getattr(st, note[0])(note[1])
     if not playing and session.calibration is not None:
         _calibration_box(session, rule, profile_name)
     if not playing:
         with st.expander("How to set up on the floor", expanded=summary is None):
             st.markdown(SETUP_TEXT)
     st.caption(PRIVACY_NOTE)
+
+
+def _save_to_history(report) -> tuple[str, str] | None:
+    """A finished live session into the history (kind "live"); returns what
+    to tell the user (kind of message, text), or None when nothing was coached."""
+    from coach.history import record_from_reports, save_record
+
+    if report.summary.frames == 0:
+        return None
+    notes: list[str] = []
+    res = save_record(record_from_reports([report], "live", source="live camera"), notify=notes.append)
+    if res.saved:
+        return "caption", " ".join(notes + ["Saved in your history (see **History**)."])
+    return "warning", " ".join(notes + [f"Not in the history database yet: {res.text()}. It is kept and will be "
+                                        "added next time."])
 
 
 #: How long the calibration step asks the person to hold their best form.

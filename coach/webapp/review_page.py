@@ -18,6 +18,7 @@ from coach.session.review import review_track, review_video
 from coach.engine.thresholds import ThresholdError
 from coach.media.video import VideoError
 
+from .history_page import save_review_once
 from .common import PRIVACY_NOTE, exercise_picker, get_model, profile_picker, samples, summary_metrics
 
 MAX_UPLOAD_MB = 500
@@ -140,6 +141,8 @@ def review_page() -> None:
         profile_name, profile = profile_picker("review_profile")
     overrides = profile.get(rule_name, {})
 
+    save = st.checkbox("Save to history", key="review_save",
+                       help="Keep this clip's result in your History (numbers only, no video)")
     go = st.button("Analyse", type="primary", disabled=data is None, key="review_go")
     slot = st.empty()  # on every run, so the results below keep their place (the video doesn't restart)
     if go:
@@ -151,6 +154,8 @@ def review_page() -> None:
     rv = st.session_state.get("review")
     if rv:
         show_review(rv)
+        if save:
+            save_review_once(rv)
     st.caption(PRIVACY_NOTE)
 
 

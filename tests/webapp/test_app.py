@@ -76,7 +76,7 @@ def hud(at: AppTest) -> tuple[dict, str]:
 
 # ----------------------------------------------------------------- the router
 
-def test_router_offers_the_three_pages_and_each_one_opens(with_model):
+def test_router_offers_the_pages_and_each_one_opens(with_model):
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
     no_exceptions(at)
     # the default page, as the user lands on it
@@ -87,17 +87,18 @@ def test_router_offers_the_three_pages_and_each_one_opens(with_model):
     # (AppTest cannot click function pages in the sidebar: we open them by their registered page hash)
     pages = at._registered_pages
     assert [(p["page_name"], p["url_pathname"]) for p in pages.values()] == [
-        ("Live coach", ""), ("Review a clip", "review"), ("Tune thresholds", "tune")]
+        ("Live coach", ""), ("Routine", "routine"), ("Review a clip", "review"), ("Tune thresholds", "tune"),
+        ("History", "history")]
     opened = {}
     for page_hash, info in pages.items():
         at._page_hash = page_hash
         at.run()
         no_exceptions(at)
         opened[info["page_name"]] = [t.value for t in at.title]
-    assert opened == {"Live coach": ["Live coach"], "Review a clip": ["Review a clip"],
-                      "Tune thresholds": ["Tune thresholds"]}
+    assert opened == {"Live coach": ["Live coach"], "Routine": ["Routine"], "Review a clip": ["Review a clip"],
+                      "Tune thresholds": ["Tune thresholds"], "History": ["History"]}
     # what each page opens with
-    assert at.title[0].value == "Tune thresholds" and any("Review a clip first" in i.value for i in at.info)
+    assert at.title[0].value == "History" and any("Nothing here yet" in i.value for i in at.info)
 
 
 # ------------------------------------------------------------------ live page

@@ -429,6 +429,111 @@ def test_live_picture_is_shown_large():
     assert m["height"] >= 300 or m["width"] >= 0.9 * m["column"], f"the live picture is only {m}"
 
 
+# ------------------------------------------------------------------ 2b. a routine, hands-free
+
+ROUTINE_TOML = """name = "Browser routine"
+rest = 3
+[[step]]
+exercise = "plank"
+hold = 5
+[[step]]
+exercise = "side_plank"
+sides = ["left", "right"]
+hold = 5
+rest = 0
+"""
+
+
+def _phases(log: list[dict]) -> list[str]:
+    out: list[str] = []
+    for e in log:
+        p = e.get("phase")
+        if p and (not out or out[-1] != p):
+            out.append(p)
+    return out
+
+
+def test_a_routine_runs_hands_free_with_a_camera_that_switches_exercises(app, pw, workdir, shots):
+    """The Routine page with a fake camera that shows real photos one after
+    the other: a side plank first (the routine expects a plank: the coach says
+    so and waits), then a plank, a side plank on the left forearm and the same
+    photo mirrored (the right forearm). Nobody touches anything after START:
+    each step starts when the person is in position, the rest is counted down,
+    the sides are switched, the routine completes and goes into the history,
+    which the History page and `coach history --json` show."""
+    import subprocess
+    import sys
+
+    from webcam import photos_to_y4m
+
+    side, plank = PHOTOS / "Side_Bridge" / "1.jpg", PHOTOS / "Plank" / "1.jpg"
+    routines = workdir / "routines"
+    routines.mkdir(parents=True, exist_ok=True)
+    (routines / "browser.toml").write_text(ROUTINE_TOML)
+    y4m = workdir / "routine.y4m"
+    # (a moment with nobody in view between the photos: see photos_to_y4m)
+    photos_to_y4m([(side, 10, False), (None, 1, False), (plank, 10, False), (None, 1, False), (side, 9, False),
+                   (None, 1, False), (side, 9, True), (None, 1, False)], y4m, max_side=480, fps=10)
+    try:
+        with chromium(pw, y4m) as browser:
+            page = new_page(browser)
+            try:
+                page.goto(app.url + "/routine")
+                expect(page.get_by_role("heading", name="Routine")).to_be_visible(timeout=60_000)
+                start = webrtc_frame(page).get_by_role("button", name="START")
+                expect(start).to_be_visible(timeout=60_000)
+                select(page, "Routine", "Browser routine")
+                wait_idle(page)
+                install_hud_recorder(page)
+                start.click()
+                expect(webrtc_frame(page).get_by_role("button", name="STOP")).to_be_visible(timeout=15_000)
+                wait_hud(page, app, lambda d: d.get("phase") == "coaching", 60, "the first step to start by itself")
+                screenshot(page, shots / "routine.png")
+                wait_hud(page, app, lambda d: d.get("phase") == "finished", 150, "the routine to finish")
+                said = [x.get("text") for x in spoken(page)]
+                phases = _phases(hud_log(page))
+                print(f"\n[routine] phases {phases}\n[routine] said {said}")
+                assert said[0] == "Next: plank. Get into position", said
+                assert "This looks like a side plank; the routine expects a plank" in said, said
+                assert said.count("Go") >= 2, said
+                assert any(x.startswith("Well done. Rest 3 seconds. Next: side plank") for x in said), said
+                assert "Now the right side" in said or "Now the left side" in said, said
+                assert said[-1] == "Routine complete. Well done", said
+                for p in ("get_ready", "coaching", "rest", "finished"):
+                    assert p in phases, phases
+                assert phases.index("rest") > phases.index("coaching")
+                panel = page.locator("#coach-routine").first
+                outcomes = panel.evaluate("e => [...e.querySelectorAll('[data-outcome]')].map(x => x.dataset.outcome)")
+                assert outcomes == ["done", "done"], outcomes
+                webrtc_frame(page).get_by_role("button", name="STOP").click()
+                expect(page.get_by_text("2 of 2")).to_be_visible(timeout=30_000)
+                expect(page.get_by_text("Saved in your history")).to_be_visible(timeout=30_000)
+                screenshot(page, shots / "routine_summary.png")
+                # the History page shows it (a second tab, as a user might keep open)
+                tab = page.context.new_page()
+                tab.goto(app.url + "/history")
+                expect(tab.get_by_role("heading", name="History")).to_be_visible(timeout=60_000)
+                expect(metric(tab, "Sessions")).to_be_visible(timeout=30_000)
+                wait_idle(tab)
+                assert metric_value(tab, "Sessions") == "1" and metric_value(tab, "Current streak") == "1 day"
+                screenshot(tab, shots / "history.png")
+            finally:
+                stop_live(page)
+                page.context.close()
+        out = subprocess.run([sys.executable, "-m", "coach.cli", "history", "--json"], capture_output=True,
+                             text=True, env=dict(os.environ, COACH_DATA_DIR=str(workdir / "data")), timeout=120)
+        assert out.returncode == 0, out.stderr
+        sessions = json.loads(out.stdout)
+        sessions = sessions["sessions"] if isinstance(sessions, dict) else sessions
+        mine = [x for x in sessions if x.get("routine") == "Browser routine"]
+        assert len(mine) == 1 and mine[0]["kind"] == "routine", sessions
+        done = {(r["exercise"], r["side"]): r["done"] for r in mine[0]["results"]}
+        assert done[("plank", "both")] >= 5 and done[("side_plank", "left")] >= 5 and \
+            done[("side_plank", "right")] >= 5, done
+    finally:
+        y4m.unlink(missing_ok=True)
+
+
 # ------------------------------------------------------------------ 3. review a clip
 
 
