@@ -519,3 +519,18 @@ def test_a_broken_profile_file_gets_one_line_and_the_defaults_are_used():
     errors = [e.value for e in at.error if "pose model" not in e.value]  # no model here without ../shared
     assert len(errors) == 1 and "unknown threshold 'sag_degrees'" in errors[0]
     assert at.session_state["live_session"].thresholds == defaults(pose_rules.RULES["plank"])  # defaults in force
+
+
+def test_a_finished_live_session_goes_into_the_history(with_model):
+    from coach.history import History
+    from coach.webapp.live_page import _save_to_history
+
+    report = _coached_plank_session().stop()
+    level, text = _save_to_history(report)
+    assert "Saved in your history" in text
+    with History() as h:
+        sessions = h.sessions()
+    assert len(sessions) == 1 and sessions[0]["kind"] == "live"
+    plank = sessions[0]["results"][0]
+    assert plank["exercise"] == "plank" and plank["done"] == pytest.approx(report.progress.total, abs=0.01)
+    assert plank["faults"].get("hips_sagging", 0) > 0

@@ -515,7 +515,8 @@ def test_a_routine_runs_hands_free_with_a_camera_that_switches_exercises(app, pw
                 expect(tab.get_by_role("heading", name="History")).to_be_visible(timeout=60_000)
                 expect(metric(tab, "Sessions")).to_be_visible(timeout=30_000)
                 wait_idle(tab)
-                assert metric_value(tab, "Sessions") == "1" and metric_value(tab, "Current streak") == "1 day"
+                # the live sessions of the tests before this one are in the same history
+                assert int(metric_value(tab, "Sessions")) >= 1 and metric_value(tab, "Current streak") == "1 day"
                 screenshot(tab, shots / "history.png")
             finally:
                 stop_live(page)
