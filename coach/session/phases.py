@@ -37,6 +37,25 @@ _EPS = 1e-6
 EVENT_SPEECH = {"rep": (REP, "rep"), "target": (TARGET, "done"), "side": (TARGET, "tick")}
 
 
+def coach_frame(session: Session, frame: PoseFrame, announcer: Announcer,
+                quiet: tuple[str, ...] = ()) -> EngineState | None:
+    """One coached frame: judged by the session; its goal's events ("Left,
+    3", "Target reached"; not those of the kinds in ``quiet``) announced, and
+    the current cue offered to the announcer. None when the time policy drops
+    the frame."""
+    st = session.feed(frame)
+    if st is None:
+        return None
+    t = frame.timestamp
+    for ev in st.progress.events:
+        if ev.kind in quiet:
+            continue
+        kind, sound = EVENT_SPEECH.get(ev.kind, (TARGET, None))
+        announcer.event(t, ev.text, kind, sound)
+    announcer.cue(t, st.cue)
+    return st
+
+
 class LiveRun:
     """One run of the phases (see the module docstring). ``calibration``: a
     :class:`coach.session.calibration.Calibration` already in force (no
@@ -137,14 +156,10 @@ class LiveRun:
 
         if self.phase != COACHING:
             return None, raw_status
-        st = self.session.feed(frame)
+        st = coach_frame(self.session, frame, self.announcer)
         if st is None:
             return None, raw_status
         self.state = st
-        for ev in st.progress.events:
-            kind, sound = EVENT_SPEECH.get(ev.kind, (TARGET, None))
-            self.announcer.event(t, ev.text, kind, sound)
-        self.announcer.cue(t, st.cue)
         return st, raw_status
 
     # -- what is shown -----------------------------------------------------------------
@@ -166,4 +181,4 @@ class LiveRun:
         return self.session.report()
 
 
-__all__ = ["LiveRun", "EVENT_SPEECH"]
+__all__ = ["LiveRun", "EVENT_SPEECH", "coach_frame"]

@@ -48,7 +48,7 @@ from pose_rules.base import CANT_SEE, NOT_IN_POSITION, Rule
 
 from .camera_check import check_setup
 from .loop import Session
-from .phases import EVENT_SPEECH
+from .phases import coach_frame
 from .speech import COUNTDOWN as SAY_COUNTDOWN, SETUP as SAY_SETUP, START, TARGET, Announcer
 
 # Routine phases (beside coach.engine.hud's COACHING)
@@ -343,16 +343,11 @@ class RoutineRun:
 
     def _coach(self, frame: PoseFrame, t: float) -> EngineState | None:
         a = self._active
-        st = a.session.feed(frame)
+        # the routine says what comes next: not the goal's "Now the other side" / "Target reached"
+        st = coach_frame(a.session, frame, self.announcer, ("side", "target") if a.planned.rule.judged else ())
         if st is None:
             return None
         self.state = st
-        for ev in st.progress.events:
-            if ev.kind in ("side", "target") and a.planned.rule.judged:
-                continue  # the routine says what comes next
-            kind, sound = EVENT_SPEECH.get(ev.kind, (TARGET, None))
-            self.announcer.event(t, ev.text, kind, sound)
-        self.announcer.cue(t, st.cue)
         p = st.progress.parts[0] if st.progress.parts else st.progress
         target = p.target if p.target is not None else math.inf
         if p.goal.per_side:
@@ -541,14 +536,10 @@ class FreeRun:
             self.announcer.event(t, rec.family or rule.title, START, "go")
         if not self.segments:
             return None, NOT_IN_POSITION if frame.detected else CANT_SEE
-        st = self.segments[-1][1].feed(frame)
+        st = coach_frame(self.segments[-1][1], frame, self.announcer)
         if st is None:
             return None, NOT_IN_POSITION
         self.state = st
-        for ev in st.progress.events:
-            kind, sound = EVENT_SPEECH.get(ev.kind, (TARGET, None))
-            self.announcer.event(t, ev.text, kind, sound)
-        self.announcer.cue(t, st.cue)
         return st, st.status
 
     def progress(self):

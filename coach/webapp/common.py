@@ -120,3 +120,18 @@ def summary_metrics(report) -> None:
         st.markdown(f"Most frequent fault: **\"{m['cue']}\"** ({m['fault']}, {m['time_s']:.1f} s in total)")
     if s.note:
         st.caption(f"Note: {s.note}")
+
+
+def save_to_history(reports, kind: str, *, routine: str | None = None, source: str = "") -> tuple[str, str]:
+    """Reports of a finished session into the history; returns what to tell
+    the user: (a Streamlit message function's name, one line). Never raises:
+    a database that cannot take it keeps the session in its pending folder."""
+    from coach.history import record_from_reports, save_record
+
+    record = record_from_reports(reports, kind, routine=routine, source=source)
+    notes: list[str] = []
+    res = save_record(record, notify=notes.append)
+    if res.saved:
+        return "success", " ".join(notes + [f"Saved in your history ({len(record.results)} results); see **History**."])
+    return "warning", " ".join(notes + [f"Not in the history database yet: {res.text()}. It is kept and will be "
+                                        "added next time."])

@@ -24,7 +24,8 @@ from coach.engine.thresholds import ThresholdError
 from coach.media.models import ModelError
 from coach.session.live import LiveSession, LiveSnapshot
 
-from .common import LYING_NOTE, PRIVACY_NOTE, exercise_picker, get_model, profile_picker, summary_metrics
+from .common import (LYING_NOTE, PRIVACY_NOTE, exercise_picker, get_model, profile_picker, save_to_history,
+                     summary_metrics)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,23 @@ def _frames_callback(session: LiveSession):
         new.pts, new.time_base = frame.pts, frame.time_base
         return [new]
     return callback
+
+
+def camera_stream(key: str, session: LiveSession):
+    """The browser's camera (streamlit-webrtc) with START / STOP, its frames
+    judged by ``session`` and shown annotated. Returns the streamer's context."""
+    return webrtc_streamer(
+        key=key,
+        mode=WebRtcMode.SENDRECV,
+        queued_video_frames_callback=_frames_callback(session),
+        # 640 px and 20 frames/s are plenty for slow floor exercises and keep the
+        # WebRTC decode / encode cheap on small laptops (the pose model sees 256 px anyway)
+        media_stream_constraints={"video": {"width": {"ideal": 640}, "frameRate": {"ideal": 20}}, "audio": False},
+        rtc_configuration={"iceServers": []},  # local only: no STUN/TURN servers contacted
+        async_processing=True,
+        video_html_attrs={"style": {"width": "100%"}, "autoPlay": True, "controls": False, "muted": True},
+        translations={"start": "START", "stop": "STOP"},
+    )
 
 
 def _served() -> bool:
@@ -245,18 +263,7 @@ def live_page() -> None:
             _hud(session, True)
         return
     with video_col:
-        ctx = webrtc_streamer(
-            key="live-coach",
-            mode=WebRtcMode.SENDRECV,
-            queued_video_frames_callback=_frames_callback(session),
-            # 640 px and 20 frames/s are plenty for slow floor exercises and keep the
-            # WebRTC decode / encode cheap on small laptops (the pose model sees 256 px anyway)
-            media_stream_constraints={"video": {"width": {"ideal": 640}, "frameRate": {"ideal": 20}}, "audio": False},
-            rtc_configuration={"iceServers": []},  # local only: no STUN/TURN servers contacted
-            async_processing=True,
-            video_html_attrs={"style": {"width": "100%"}, "autoPlay": True, "controls": False, "muted": True},
-            translations={"start": "START", "stop": "STOP"},
-        )
+        ctx = camera_stream("live-coach", session)
     playing = bool(ctx.state.playing)
     was = st.session_state.get("live_was_playing", False)
     if playing and not was:
@@ -288,18 +295,10 @@ def live_page() -> None:
 
 
 def _save_to_history(report) -> tuple[str, str] | None:
-    """A finished live session into the history (kind "live"); returns what
-    to tell the user (kind of message, text), or None when nothing was coached."""
-    from coach.history import record_from_reports, save_record
-
+    """A finished live session into the history (kind "live"); None when nothing was coached."""
     if report.summary.frames == 0:
         return None
-    notes: list[str] = []
-    res = save_record(record_from_reports([report], "live", source="live camera"), notify=notes.append)
-    if res.saved:
-        return "caption", " ".join(notes + ["Saved in your history (see **History**)."])
-    return "warning", " ".join(notes + [f"Not in the history database yet: {res.text()}. It is kept and will be "
-                                        "added next time."])
+    return save_to_history([report], "live", source="live camera")
 
 
 #: How long the calibration step asks the person to hold their best form.

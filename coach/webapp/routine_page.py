@@ -14,17 +14,16 @@ import json
 import math
 
 import streamlit as st
-from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import pose_rules
 from coach.engine.routines import (Routine, RoutineError, delete_routine, list_routines, loads, parse_routine, plan,
                                    routines_dir, save_routine)
-from coach.history import History, HistoryError, record_from_reports, save_record
+from coach.history import History, HistoryError
 from coach.session.live import LiveSession
 from coach.session.routine import FreeRun, RoutineRun, RoutineSummary
 
-from .common import LYING_NOTE, PRIVACY_NOTE, get_model, profile_picker
-from .live_page import HUD_REFRESH_S, _frames_callback, _hud, _served
+from .common import LYING_NOTE, PRIVACY_NOTE, get_model, profile_picker, save_to_history
+from .live_page import HUD_REFRESH_S, _hud, _served, camera_stream
 
 FREE = "Free mode (I'll recognise what you do)"
 #: The editor's columns, in the routine file's words.
@@ -112,17 +111,8 @@ def _save(summary: RoutineSummary) -> None:
     if not summary.reports:
         st.session_state["routine_save_note"] = ("info", "Nothing was done, so nothing was added to your history.")
         return
-    record = record_from_reports(summary.reports, "free" if summary.free else "routine",
-                                 routine=None if summary.free else summary.name)
-    notes: list[str] = []
-    res = save_record(record, notify=notes.append)
-    if res.saved:
-        msg = ("success", " ".join(notes + [f"Saved in your history ({len(record.results)} results). "
-                                            "See **History**."]))
-    else:
-        msg = ("warning", " ".join(notes + [f"Not in the history database yet: {res.text()}. It is kept and "
-                                            "will be added next time."]))
-    st.session_state["routine_save_note"] = msg
+    st.session_state["routine_save_note"] = save_to_history(
+        summary.reports, "free" if summary.free else "routine", routine=None if summary.free else summary.name)
 
 
 def _save_note() -> None:
@@ -274,14 +264,7 @@ def routine_page() -> None:
             _controls(session, "routine")
         return
     with video_col:
-        ctx = webrtc_streamer(
-            key="routine-coach", mode=WebRtcMode.SENDRECV,
-            queued_video_frames_callback=_frames_callback(session),
-            media_stream_constraints={"video": {"width": {"ideal": 640}, "frameRate": {"ideal": 20}}, "audio": False},
-            rtc_configuration={"iceServers": []}, async_processing=True,
-            video_html_attrs={"style": {"width": "100%"}, "autoPlay": True, "controls": False, "muted": True},
-            translations={"start": "START", "stop": "STOP"},
-        )
+        ctx = camera_stream("routine-coach", session)
     playing = bool(ctx.state.playing)
     if playing and not playing_before:
         session.reset()
