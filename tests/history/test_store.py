@@ -7,7 +7,9 @@ import json
 import multiprocessing
 import sqlite3
 import threading
+import sys
 import time
+import types
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -242,7 +244,10 @@ def _writer(path: str, tag: str, n: int, ready, go) -> None:
             assert res.saved, res.message
 
 
-def test_two_processes_and_two_threads_add_at_once(data):
+def test_two_processes_and_two_threads_add_at_once(data, monkeypatch):
+    # spawned processes re-run the parent's __main__ file: an AppTest earlier in the same
+    # pytest run leaves its temporary script there, so the children get a plain __main__
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     path = data / "history.sqlite3"
     n = 30
     ctx = multiprocessing.get_context("spawn")
