@@ -385,24 +385,6 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _best_recorded():
-    """The history's best-so-far lookup for a routine's progression, or None
-    (no history yet, or it cannot be read: the plan then starts from the
-    routine's first-time targets)."""
-    try:
-        from coach.history import History, HistoryError
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        h = History()
-    except (HistoryError, OSError) as e:
-        print(f"coach: warning: history not used for the targets: {e}", file=sys.stderr)
-        return None
-    if h.notice:
-        print(f"coach: {h.notice}", file=sys.stderr)
-    return h.best
-
-
 def cmd_routine(args) -> int:
     from coach.engine.routines import find_routine, list_routines, plan, routines_dir
 
@@ -420,10 +402,15 @@ def cmd_routine(args) -> int:
     if not args.name:
         raise CliError("which routine? `coach routine show NAME` (see `coach routine list`)")
     r = find_routine(args.name)
-    steps = plan(r, None if args.no_history else _best_recorded())
     if args.toml:
         print(r.to_toml(), end="")
         return 0
+    if args.no_history:
+        steps = plan(r, None)
+    else:
+        from coach.history import plan_from_history
+
+        steps = plan_from_history(r, lambda line: print(f"coach: {line}", file=sys.stderr))
     print(f"{r.name}" + (f" — {r.schedule}" if r.schedule else ""))
     if r.description:
         print(f"  {r.description}")

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import secrets
 import sys
 from dataclasses import dataclass, field, replace
@@ -61,6 +60,7 @@ from typing import Callable, Mapping, Sequence
 
 import pose_rules
 from coach.core.paths import user_dir
+from coach.engine.profiles import slug
 from pose_rules.base import Rule, ThresholdError, name_key
 
 if sys.version_info >= (3, 11):
@@ -303,12 +303,13 @@ def parse_routine(doc, source: str = "routine", builtin: bool = False, path: Pat
                    " ".join(doc.get("schedule", "").split()), rest, builtin, path)
 
 
-def loads(text: str, source: str = "routine") -> Routine:
+def loads(text: str, source: str = "routine", builtin: bool = False, path: Path | None = None) -> Routine:
+    """A routine from TOML text (``source`` names it in messages)."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise RoutineError(f"{source}: not valid TOML ({e})") from None
-    return parse_routine(doc, source)
+    return parse_routine(doc, source, builtin, path)
 
 
 def load_routine(path: str | Path, builtin: bool = False) -> Routine:
@@ -328,11 +329,7 @@ def load_routine(path: str | Path, builtin: bool = False) -> Routine:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RoutineError(f"{p}: not a text file (a routine is TOML)") from None
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise RoutineError(f"{p.name}: not valid TOML ({e})") from None
-    return parse_routine(doc, p.name, builtin, p)
+    return loads(text, p.name, builtin, p)
 
 
 def builtin_routines() -> dict[str, Routine]:
@@ -385,11 +382,6 @@ def find_routine(name_or_path: str | Path) -> Routine:
     raise RoutineError(f"no routine named '{s}' (known: {', '.join(known)}; or give a .toml file)")
 
 
-def _slug(name: str) -> str:
-    s = re.sub(r"[\W_]+", "-", name.casefold()).strip("-")[:60].strip("-")
-    return s or "routine"
-
-
 def save_routine(routine: Routine) -> Path:
     """Write the person's routine to the routines folder (atomically: a
     temporary file renamed into place). The file of a routine of the same
@@ -403,7 +395,11 @@ def save_routine(routine: Routine) -> Path:
     if routine.name in mine and mine[routine.name].path is not None:
         dest = mine[routine.name].path
     else:
-        base, n = _slug(routine.name), 1
+        try:
+            base = slug(routine.name)  # the profiles' file naming (any script, no reserved names)
+        except ThresholdError:
+            base = "routine"
+        n = 1
         dest = d / f"{base}.toml"
         while dest.exists():
             n += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .records import KINDS, ExerciseResult, SessionRecord, describe_result, record_from_reports
 from .store import (DB_NAME, RESULT_COLUMNS, SCHEMA_VERSION, History, HistoryError, SaveResult, data_dir,
-                    save_record)
+                    plan_from_history, save_record)
 
 __all__ = ["History", "HistoryError", "SessionRecord", "ExerciseResult", "SaveResult", "record_from_reports",
-           "data_dir", "save_record", "describe_result", "KINDS", "DB_NAME", "RESULT_COLUMNS", "SCHEMA_VERSION"]
+           "data_dir", "save_record", "plan_from_history", "describe_result", "KINDS", "DB_NAME", "RESULT_COLUMNS", "SCHEMA_VERSION"]

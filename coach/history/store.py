@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from pose_rules.base import name_key
 
@@ -655,5 +655,22 @@ def save_record(record: SessionRecord, path: Path | str | None = None, notify=No
         return keep_pending(db.parent / "pending", record, str(e))
 
 
-__all__ = ["History", "HistoryError", "SaveResult", "data_dir", "save_record", "write_pending", "keep_pending",
+def plan_from_history(routine, notify: Callable[[str], None]):
+    """Today's plan of a routine (:func:`coach.engine.routines.plan`), its
+    targets grown from the person's recorded best; with the first-time
+    targets when the history cannot be read (``notify(line)`` says why, and
+    gives the history's :attr:`History.notice`). The history is closed again."""
+    from coach.engine.routines import plan
+
+    try:
+        with History() as h:
+            if h.notice:
+                notify(h.notice)
+            return plan(routine, h.best)
+    except (HistoryError, OSError) as e:
+        notify(f"your history cannot be read, so today's targets are the first-time ones: {e}")
+        return plan(routine, None)
+
+
+__all__ = ["History", "HistoryError", "SaveResult", "data_dir", "save_record", "plan_from_history", "write_pending", "keep_pending",
            "MIGRATIONS", "SCHEMA_VERSION", "DB_NAME", "RESULT_COLUMNS", "BUSY_TIMEOUT_S"]

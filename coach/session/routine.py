@@ -136,10 +136,10 @@ class _Active:
     """The step being done."""
 
     planned: PlannedStep
+    th: dict  # the thresholds in force for it (resolved once, not per frame)
     session: Session | None = None
     sides_left: list = field(default_factory=list)
     side: str | None = None
-    started: float | None = None
 
 
 class RoutineRun:
@@ -174,6 +174,7 @@ class RoutineRun:
         self._requests: list[str] = []
         self._paused_from: str | None = None
         self._rest_end: float | None = None
+        self._paused_at = 0.0
         self._rest_said: int | None = None
         self._in_pos: float = 0.0  # expected exercise in position this long (start hold)
         self._out: float = 0.0
@@ -184,6 +185,7 @@ class RoutineRun:
         self.seen: str | None = None  # the exercise recognised while waiting (None: none)
         self._i = 0
         self._active = self._make_active(0)
+        self._last_th = self._active.th  # the thresholds of the last step, once the routine is over
         self._announced = False
 
     # -- what the live session reads -------------------------------------------------
@@ -194,10 +196,7 @@ class RoutineRun:
 
     @property
     def th(self) -> dict[str, float]:
-        if self._active is not None and self._active.session is not None:
-            return self._active.session.thresholds
-        p = self._active.planned if self._active is not None else self.planned[-1]
-        return p.rule.resolve(self._overrides(p))
+        return self._active.th if self._active is not None else self._last_th
 
     def _overrides(self, p: PlannedStep) -> dict[str, float]:
         return {**self.profile.get(p.exercise, {}), **dict(p.overrides)}
@@ -206,7 +205,7 @@ class RoutineRun:
         if i >= len(self.planned):
             return None
         p = self.planned[i]
-        return _Active(p, sides_left=[s for s in p.sides])
+        return _Active(p, p.rule.resolve(self._overrides(p)), sides_left=list(p.sides))
 
     # -- commands ------------------------------------------------------------------------
     def request(self, command: str) -> None:
@@ -257,7 +256,6 @@ class RoutineRun:
         a = self._active
         a.session = Session(a.planned.rule, self._overrides(a.planned), source=f"routine: {self.name}",
                             timeline=False)
-        a.started = t
         self.phase, self.state, self.message = COACHING, None, ""
         self.announcer.event(t, "Go", START, "go")
 
@@ -283,6 +281,7 @@ class RoutineRun:
     def _next_step(self, t: float) -> None:
         self._i += 1
         self._rest_end = None
+        self._last_th = self.th
         self._active = self._make_active(self._i)
         self._in_pos, self._out, self._ready_since, self._looks_said = 0.0, 0.0, None, None
         self.recognizer.reset()
@@ -399,8 +398,7 @@ class RoutineRun:
         a = self._active
         if a is not None and a.session is not None:
             return a.session.engine.progress
-        p = a.planned if a is not None else self.planned[-1]
-        return p.rule.goal.start(p.rule.resolve(self._overrides(p)))
+        return self.rule.goal.start(self.th)
 
     def status(self) -> dict:
         """The routine's position, for the page: steps with their outcome so far."""

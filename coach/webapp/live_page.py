@@ -35,10 +35,10 @@ TONE_BG = {GOOD_TONE: "#1e9e4a", FAULT_TONE: "#d33a2c", POSITION_TONE: "#e0a21a"
            READY_TONE: "#2d6cdf", IDLE_TONE: "#444444"}
 
 
-def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown: float,
-                  calibrate_s: float = 0.0) -> LiveSession:
-    """A live session; without a model it still runs the page, and the camera
-    stream reports the missing model instead of judging."""
+def estimator_factory(data: bytes | None):
+    """What a live session starts its pose estimator with: without a model the
+    page still runs, and the camera stream reports the missing model instead
+    of judging."""
 
     def factory():
         if data is None:
@@ -46,7 +46,12 @@ def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown
         from coach.media.estimator import PoseEstimator  # the pose landmarker (MediaPipe)
 
         return PoseEstimator(data)
-    return LiveSession(factory, exercise, thresholds, countdown_s=countdown, calibrate_s=calibrate_s)
+    return factory
+
+
+def _make_session(data: bytes | None, exercise: str, thresholds: dict, countdown: float,
+                  calibrate_s: float = 0.0) -> LiveSession:
+    return LiveSession(estimator_factory(data), exercise, thresholds, countdown_s=countdown, calibrate_s=calibrate_s)
 
 
 def _frames_callback(session: LiveSession):

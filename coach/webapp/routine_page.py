@@ -16,30 +16,18 @@ import math
 import streamlit as st
 
 import pose_rules
-from coach.engine.routines import (Routine, RoutineError, delete_routine, list_routines, loads, parse_routine, plan,
+from coach.engine.routines import (Routine, RoutineError, delete_routine, list_routines, loads, parse_routine,
                                    routines_dir, save_routine)
-from coach.history import History, HistoryError
+from coach.history import plan_from_history
 from coach.session.live import LiveSession
 from coach.session.routine import FreeRun, RoutineRun, RoutineSummary
 
 from .common import LYING_NOTE, PRIVACY_NOTE, get_model, profile_picker, save_to_history
-from .live_page import HUD_REFRESH_S, _hud, _served, camera_stream
+from .live_page import HUD_REFRESH_S, _hud, _served, camera_stream, estimator_factory
 
 FREE = "Free mode (I'll recognise what you do)"
 #: The editor's columns, in the routine file's words.
 EDIT_COLUMNS = ("exercise", "sides", "hold", "reps", "repeats", "start", "grow", "rest", "target", "note")
-
-
-def _best():
-    """The history's best-so-far lookup for progression (None when the history cannot be read)."""
-    try:
-        h = History()
-    except (HistoryError, OSError) as e:
-        st.warning(f"Your history cannot be read, so today's targets are the first-time ones: {e}")
-        return None
-    if h.notice:
-        st.warning(h.notice)
-    return h.best
 
 
 def _plan_rows(planned) -> list[dict]:
@@ -49,22 +37,14 @@ def _plan_rows(planned) -> list[dict]:
 
 
 def _make(model, name: str, planned, profile: dict) -> LiveSession:
-    def factory():
-        if model is None:
-            from coach.media.models import ModelError
-
-            raise ModelError("no pose model (run `coach models install`)")
-        from coach.media.estimator import PoseEstimator
-
-        return PoseEstimator(model[0])
-
     if planned is None:
         run_factory = lambda ann: FreeRun(ann, profile=profile)  # noqa: E731
         first = "plank"
     else:
         run_factory = lambda ann: RoutineRun(name, planned, ann, profile=profile)  # noqa: E731
         first = planned[0].exercise
-    return LiveSession(factory, first, countdown_s=0.0, run_factory=run_factory)
+    return LiveSession(estimator_factory(model[0] if model else None), first, countdown_s=0.0,
+                       run_factory=run_factory)
 
 
 def _step_table(snap) -> str:
@@ -237,7 +217,7 @@ def routine_page() -> None:
         r = routines[choice]
         name = r.name
         st.caption(" · ".join(x for x in (r.schedule.capitalize(), r.description) if x))
-        planned = plan(r, _best())
+        planned = plan_from_history(r, lambda line: st.warning(line[:1].upper() + line[1:]))
         st.dataframe(_plan_rows(planned), hide_index=True, width="stretch")
         if any(p.rule.lying for p in planned):
             st.caption(f"🛏️ {LYING_NOTE}")
