@@ -10,6 +10,7 @@ The camera, the frame callback, the HUD and speech are the Live coach's
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 
@@ -48,16 +49,18 @@ def _make(model, name: str, planned, profile: dict) -> LiveSession:
 
 
 def _step_table(snap) -> str:
-    """The steps with where the routine stands (HTML; data-* for the browser test)."""
+    """The steps with where the routine stands (HTML; data-* for the browser test).
+    Routine names come from the person's files: everything is escaped."""
+    e = html.escape
     r = snap.routine or {}
     rows = []
     for row in r.get("rows", []):
         mark = {"done": "✅", "skipped": "⏭️", "stopped": "⏹️", "now": "▶️", "logged": "✅"}.get(row["outcome"], "·")
         res = f" — {row['result']}" if row.get("result") else ""
-        rows.append(f'<div data-step="{row["step"]}" data-outcome="{row["outcome"]}" style="font-size:20px;'
-                    f'padding:2px 0">{mark} {row["step"]}. {row["title"]}: {row["target"]}{res}</div>')
-    return (f'<div id="coach-routine" data-routine="{r.get("name", "")}" data-phase="{r.get("phase", "")}" '
-            f'data-step="{r.get("step") or ""}" data-steps="{r.get("steps", 0)}" data-seen="{r.get("seen") or ""}">'
+        rows.append(f'<div data-step="{row["step"]}" data-outcome="{e(row["outcome"])}" style="font-size:20px;'
+                    f'padding:2px 0">{mark} {row["step"]}. {e(row["title"])}: {e(row["target"])}{e(res)}</div>')
+    return (f'<div id="coach-routine" data-routine="{e(r.get("name", ""))}" data-phase="{e(r.get("phase", ""))}" '
+            f'data-step="{r.get("step") or ""}" data-steps="{r.get("steps", 0)}" data-seen="{e(r.get("seen") or "")}">'
             + "".join(rows) + "</div>")
 
 

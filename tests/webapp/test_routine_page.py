@@ -189,3 +189,15 @@ def test_the_summary_is_shown_and_goes_into_the_history():
     with History() as h:
         sessions = h.sessions()
     assert len(sessions) == 1 and sessions[0]["kind"] == "routine" and sessions[0]["routine"] == "Two"
+
+
+def test_a_routine_name_from_a_file_is_shown_as_text():
+    from types import SimpleNamespace
+
+    from coach.webapp.routine_page import _step_table
+
+    snap = SimpleNamespace(routine={"name": 'My "<b>back</b>"', "phase": "get_ready", "step": 1, "steps": 1,
+                                    "seen": None, "rows": [{"step": 1, "title": "Plank", "target": "hold 20 s",
+                                                            "outcome": "now", "result": ""}]})
+    out = _step_table(snap)
+    assert "<b>" not in out and 'data-routine="My &quot;&lt;b&gt;back&lt;/b&gt;&quot;"' in out
