@@ -7,6 +7,7 @@ This file is only the router; the pages live in ``coach/webapp/``.
 """
 import streamlit as st
 
+from coach.webapp.desk_page import desk_page
 from coach.webapp.history_page import history_page
 from coach.webapp.live_page import live_page
 from coach.webapp.review_page import review_page
@@ -18,6 +19,7 @@ st.set_page_config(page_title="Back coach", page_icon=":material/self_improvemen
 PAGES = [
     st.Page(live_page, title="Live coach", icon=":material/videocam:", default=True),
     st.Page(routine_page, title="Routine", icon=":material/checklist:", url_path="routine"),
+    st.Page(desk_page, title="Desk", icon=":material/chair:", url_path="desk"),
     st.Page(review_page, title="Review a clip", icon=":material/movie:", url_path="review"),
     st.Page(tune_page, title="Tune thresholds", icon=":material/tune:", url_path="tune"),
     st.Page(history_page, title="History", icon=":material/history:", url_path="history"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -145,15 +146,16 @@ def _write_json(obj, dest: str) -> None:
             tmp.write_text(text + "\n", encoding="utf-8")
 
 
-def _video_source(path: Path, args):
-    """Probe a video and get its model; returns (VideoInfo, (image, PoseFrame) iterator, model path)."""
+def _video_source(path: Path, args, max_fps: float | None = None):
+    """Probe a video and get its model; returns (VideoInfo, (image, PoseFrame) iterator, model path).
+    ``max_fps``: judge at most this many frames a second (a monitor's ``judge_fps``)."""
     from coach.media.models import ensure_model
     from coach.media.video import probe
     from coach.session.sources import video_frames
 
     info = probe(path)
     model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
-    return info, video_frames(path, model, max_side=args.max_side), str(model)
+    return info, video_frames(path, model, max_side=args.max_side, max_fps=max_fps), str(model)
 
 
 def _video_frames(path: Path, args, desc: str) -> list:
@@ -201,8 +203,11 @@ def cmd_analyze(args) -> int:
         frames = track_frames(track, _track_images(track, args.annotated is not None, args.annotated_max_side))
         fps = (len(track) - 1) / track.duration if len(track) > 1 and track.duration > 0 else 30.0
     else:
-        info, frames, model_path = _video_source(src, args)
+        info, frames, model_path = _video_source(src, args, rule.judge_fps)
         total, model, fps = info.frame_count, f"{args.variant} ({model_path})", info.fps or 30.0
+        if rule.judge_fps and info.fps and info.frame_count:  # the frames judged, for the progress bar
+            fps = min(fps, rule.judge_fps)
+            total = max(1, math.ceil(info.frame_count * fps / info.fps))
     sinks: list = []
     if args.annotated:
         sinks.append(VideoSink(default_annotator(rule, th), args.annotated, fps=fps,
@@ -229,17 +234,86 @@ def cmd_analyze(args) -> int:
     return 0
 
 
-def _save_to_history(report, source) -> None:
-    """Keep a reviewed clip's result in the history (never fails: a session the
-    database cannot take is kept aside and added later)."""
+def _save_to_history(report, source, kind: str = "clip") -> None:
+    """Keep a reviewed clip's (or a desk session's) result in the history (never
+    fails: a session the database cannot take is kept aside and added later)."""
     from coach.history import record_from_reports, save_record
 
-    res = save_record(record_from_reports([report], "clip", source=str(source)),
+    res = save_record(record_from_reports([report], kind, source=str(source)),
                       notify=lambda line: print(f"coach: {line}", file=sys.stderr))
     if res.saved:
         print(f"history: saved as session {res.session_id} in {res.where}", file=sys.stderr)
     else:
         print(f"coach: warning: {res.message}", file=sys.stderr)
+
+
+def cmd_desk(args) -> int:
+    """The desk posture monitor on a local camera (or a video file playing it)."""
+    import pose_rules
+    from coach.engine.report import format_summary
+    from coach.media.estimator import PoseEstimator
+    from coach.media.models import ensure_model
+    from coach.session.desk import DeskRun, stretch_suggestions
+    from coach.session.desk_cli import (Speaker, Terminal, camera_frames, file_frames, monitor,
+                                        open_camera, speech_command)
+    from coach.session.speech import Announcer
+
+    rule = pose_rules.get_rule("desk_posture")
+    if args.source is not None and args.camera is not None:
+        raise CliError("--camera and --source: choose one")
+    if args.duration is not None and not (math.isfinite(args.duration) and args.duration > 0):
+        raise CliError(f"--duration must be a number of seconds > 0, got {args.duration:g}")
+    src = _input_file(args.source, "video file") if args.source is not None else None
+    _check_outputs([("--json", args.json)], [src, _thresholds_file(args.thresholds), args.model])
+    overrides = dict(_load_thresholds(args.thresholds, rule.name))
+    if args.minutes is not None:
+        overrides["sit_limit_min"] = args.minutes
+    if args.break_s is not None:
+        overrides["break_s"] = args.break_s
+    rule.resolve(overrides)  # a limit out of range: one line (ThresholdError)
+    if src is not None:
+        from coach.media.video import probe
+
+        probe(src)  # a corrupt file is refused before the model loads (VideoError)
+    camera = 0 if args.camera is None else args.camera
+    cap = open_camera(camera) if src is None else None  # SourceError before the model loads
+    try:
+        model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
+        estimator = PoseEstimator(model)
+    except BaseException:
+        if cap is not None:
+            cap.release()
+        raise
+    speaker = None if args.no_speech else Speaker(speech_command())
+    terminal = Terminal(quiet=args.quiet, speaker=speaker)
+    if src is None:
+        frames = camera_frames(cap, camera, rule.judge_fps, max_side=args.max_side,
+                               warn=lambda m: terminal.line(f"coach: warning: {m}", err=True))
+        label, opened = f"camera {camera}", "Camera on"
+    else:
+        frames = file_frames(src, rule.judge_fps, realtime=not args.fast, max_side=args.max_side)
+        label, opened = str(src), f"Playing {src.name} as the camera"
+    run = DeskRun(Announcer(), overrides, suggestions=stretch_suggestions(), source=label)
+    if args.calibrate:
+        run.request("calibrate")
+    print(f"{opened} (nothing is recorded or sent; Ctrl-C to stop)", flush=True)
+    try:
+        outcome = monitor(frames, estimator, run, terminal, duration_s=args.duration)
+    finally:
+        estimator.close()
+        if speaker is not None:
+            speaker.close()
+    report = outcome.report
+    print(format_summary(report), file=sys.stderr if args.json == "-" else sys.stdout)
+    if args.json:
+        _write_json(report, args.json)
+    if args.no_save:
+        pass
+    elif outcome.frames:
+        _save_to_history(report, label, kind="desk")
+    else:
+        print("history: nothing to save (no picture was judged)", file=sys.stderr)
+    return 0
 
 
 def _track_images(track, wanted: bool, max_side: int | None = None):
@@ -429,6 +503,8 @@ def _history_lines(sessions: list[dict]) -> list[str]:
     from datetime import datetime
 
     from coach.history import describe_result
+    from coach.history.records import POSTURE_COUNTS, describe_results
+    from pose_rules.goals import clock
 
     lines = []
     for s in sessions:
@@ -436,10 +512,19 @@ def _history_lines(sessions: list[dict]) -> list[str]:
         dur = s["duration_s"]
         dur_txt = f"{dur:.0f} s" if dur < 90 else f"{dur / 60:.0f} min"
         head = f"{when}  {s['kind']}" + (f" \"{s['routine']}\"" if s["routine"] else "") + f", {dur_txt}"
-        if s["kind"] == "clip" and s["source"]:
+        if s["kind"] in ("clip", "desk") and s["source"]:
             head += f"  ({Path(s['source']).name})"
         lines.append(head)
+        desk = [r for r in s["results"] if r["goal"] == "sitting" or r["goal"] in POSTURE_COUNTS]
+        for text in describe_results(desk):  # a desk session: one line, and its posture time
+            lines.append(f"    {text}")
+        for r in desk:
+            if r["faults"]:
+                lines.append("    posture faults (time sitting so): " + ", ".join(
+                    f"{k.replace('_', ' ')} {clock(v)}" for k, v in sorted(r["faults"].items(), key=lambda kv: -kv[1])))
         for r in s["results"]:
+            if r in desk:
+                continue
             text = describe_result(r) + ("  (target reached)" if r["reached"] else "")
             if r["faults"]:
                 text += "  faults: " + ", ".join(f"{k} {v:.1f} s" for k, v in
@@ -556,6 +641,26 @@ def build_parser() -> argparse.ArgumentParser:
     model_opts(a)
     a.set_defaults(func=cmd_analyze)
 
+    d = sub.add_parser("desk", help="watch your sitting posture through the camera (desk mode)",
+                       description="Watch your sitting posture through a local camera: posture cues, and a "
+                                   "reminder to get up after --minutes of sitting. Nothing is recorded.")
+    d.add_argument("--camera", type=int, metavar="N", help="camera number (default 0)")
+    d.add_argument("--source", metavar="FILE", help="play a video file as the camera (no camera needed)")
+    d.add_argument("--fast", action="store_true", help="(--source) as fast as it decodes, not in real time")
+    d.add_argument("--minutes", type=float, metavar="M", help="remind to get up after M minutes of sitting (default 30)")
+    d.add_argument("--break-s", type=float, metavar="S",
+                   help="standing or away this long is a break: the sitting time starts again (default 60)")
+    d.add_argument("--thresholds", metavar="FILE|NAME",
+                   help="thresholds file (JSON) to apply, or the name of a profile saved in the app")
+    d.add_argument("--calibrate", action="store_true", help="sit upright for 5 s at the start: limits follow you")
+    d.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
+    d.add_argument("--no-speech", action="store_true", help="do not speak reminders and cues")
+    d.add_argument("--no-save", action="store_true", help="do not keep the session in your history")
+    d.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
+    d.add_argument("-q", "--quiet", action="store_true", help="no status lines")
+    model_opts(d)
+    d.set_defaults(func=cmd_desk)
+
     x = sub.add_parser("extract", help="save a video's landmark track")
     x.add_argument("video")
     x.add_argument("-o", "--output", required=True, help="track file to write (.npz is added when missing)")
@@ -643,11 +748,12 @@ def _run(args) -> int:
     from coach.media.video import VideoError
     from coach.engine.routines import RoutineError
     from coach.history import HistoryError
+    from coach.session.desk_cli import SourceError
 
     try:
         return args.func(args)
     except (CliError, VideoError, TrackError, ThresholdError, ModelError, UnknownExercise, LabelError,
-            CalibrationError, RoutineError, HistoryError) as e:
+            CalibrationError, RoutineError, HistoryError, SourceError) as e:
         _err(str(e).splitlines()[0] if str(e) else type(e).__name__)
         return 2
     except KeyboardInterrupt:

@@ -26,16 +26,23 @@ from typing import Mapping
 
 from coach.core.pose import PoseFrame
 
-from . import (bird_dog, drawing_in, glute_bridge, hamstring_stretch, hip_flexor_stretch, knee_to_chest, knee_twist,
+from . import (bird_dog, desk_posture, drawing_in, glute_bridge, hamstring_stretch, hip_flexor_stretch, knee_to_chest, knee_twist,
                partial_crunch, piriformis_stretch, plank, prone_extension, rotation_stretch, side_plank)
 from .base import CANT_SEE, FAULT, GOOD, NOT_IN_POSITION, TIMED, Fault, name_key, Rule, Threshold, ThresholdError, Verdict
-from .goals import Goal, GoalSet, Hold, Progress, Repeats, Reps, Timed
+from .goals import Goal, GoalSet, Hold, Progress, Repeats, Reps, Sitting, Timed
 
 #: The exercise modules, in the order the app and the CLI list them.
 _MODULES = (plank, side_plank, glute_bridge, bird_dog, partial_crunch, prone_extension, knee_to_chest,
-            rotation_stretch, knee_twist, hamstring_stretch, hip_flexor_stretch, piriformis_stretch, drawing_in)
+            rotation_stretch, knee_twist, hamstring_stretch, hip_flexor_stretch, piriformis_stretch, drawing_in,
+            desk_posture)
 
 RULES: dict[str, Rule] = {r.name: r for mod in _MODULES for r in mod.RULES}
+
+
+def exercises() -> dict[str, Rule]:
+    """The exercise rules: all but the all-day monitors (the desk posture),
+    which have their own page and command."""
+    return {n: r for n, r in RULES.items() if not r.monitor}
 
 
 class UnknownExercise(KeyError):
@@ -75,6 +82,6 @@ def evaluate(exercise: str, landmarks, image_size: tuple[int, int] | None = None
     return rule.evaluate(frame, rule.resolve(thresholds))
 
 
-__all__ = ["RULES", "get_rule", "register", "evaluate", "Rule", "Threshold", "ThresholdError", "Fault", "Verdict",
-           "UnknownExercise", "Goal", "GoalSet", "Hold", "Reps", "Repeats", "Timed",
+__all__ = ["RULES", "exercises", "get_rule", "register", "evaluate", "Rule", "Threshold", "ThresholdError", "Fault", "Verdict",
+           "UnknownExercise", "Goal", "GoalSet", "Hold", "Reps", "Repeats", "Timed", "Sitting",
            "Progress", "GOOD", "FAULT", "NOT_IN_POSITION", "CANT_SEE", "TIMED"]

@@ -13,6 +13,7 @@ from typing import Mapping
 from coach.core.geometry import midpoint
 from coach.core.landmarks import SIDE_JOINTS, Landmark
 from coach.core.pose import PoseFrame
+from coach.core.timing import BREAK_GAP_S, MAX_FRAME_GAP_S
 
 # Verdict statuses
 CANT_SEE = "cant_see"
@@ -162,6 +163,9 @@ class KeyMeasure:
     #: The threshold holding the person's neutral reading of this measure: the
     #: relative limits are offsets from it, and calibration sets it (None: not calibrated).
     neutral: str | None = None
+    #: Measured only in this camera view ("front" / "side"; None: always):
+    #: calibration in the other view leaves its neutral alone.
+    view: str | None = None
 
     def limit_value(self, lim: Limit, th: Mapping[str, float]) -> float:
         """Where a limit lies on this measure's scale, for thresholds ``th``."""
@@ -247,6 +251,10 @@ class Body:
             vis.append(v if (lo <= x <= hi and lo <= y <= hi and v >= 0) else 0.0)
         self.px, self.vis = px, vis
         self._frame, self._z = frame, None
+
+    @property
+    def image_size(self) -> tuple[int, int]:
+        return self._frame.image_size
 
     @property
     def z(self) -> list[float]:
@@ -398,6 +406,20 @@ class Rule:
     #: breaths"): {name: (label, threshold overrides)}; the app offers them
     #: and ``coach analyze --target NAME`` takes them.
     targets: Mapping[str, tuple[str, Mapping[str, float]]] = {}
+    #: The engine's timing thresholds for this rule (an all-day monitor waits
+    #: tens of seconds before a cue, where an exercise waits half a second).
+    timing: tuple[Threshold, ...] = TIMING_THRESHOLDS
+    #: The time policy (:mod:`coach.core.timing`): the longest frame gap that
+    #: counts in full, and the gap that is a break. A monitor judging a frame
+    #: or two a second needs longer ones.
+    max_frame_gap_s: float = MAX_FRAME_GAP_S
+    break_gap_s: float = BREAK_GAP_S
+    #: Frames judged per second at most (None: every frame). The live coach,
+    #: ``coach desk`` and ``coach analyze`` skip the others before pose estimation.
+    judge_fps: float | None = None
+    #: An all-day monitor (the desk posture), not an exercise: kept out of the
+    #: exercise pickers, routines, recognition and the negatives of evaluation.
+    monitor: bool = False
 
     def target(self, name: str | None) -> dict[str, float]:
         """The threshold overrides of target choice ``name`` (None: the default)."""
@@ -433,7 +455,7 @@ class Rule:
     # -- thresholds -----------------------------------------------------------
     def all_thresholds(self) -> tuple[Threshold, ...]:
         """Every tunable number: the rule's own, its goal's and the engine's timing."""
-        return tuple(self.thresholds) + self.goal.thresholds() + TIMING_THRESHOLDS
+        return tuple(self.thresholds) + self.goal.thresholds() + tuple(self.timing)
 
     def defaults(self) -> dict[str, float]:
         return {t.name: t.default for t in self.all_thresholds()}

@@ -60,6 +60,8 @@ class Step:
     verdict: "Verdict"
     hold_state: str
     shown_faults: tuple[str, ...] = ()
+    #: The person snoozed the coach: reminders wait (see :meth:`coach.engine.engine.Engine.snooze`).
+    snoozed: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +82,8 @@ class Progress:
     events: tuple[Event, ...] = ()
     parts: tuple["Progress", ...] = ()  # GoalSet: each goal's progress
     hold_s: float | None = None  # repeats: the hold each repeat needs
+    stats: Mapping[str, float] = field(default_factory=dict)  # posture time: its counts (see Sitting)
+    now: tuple[str, ...] = ()  # posture time: the state at the last frame ("sitting", its faults...)
 
     @property
     def kind(self) -> str:
@@ -133,6 +137,9 @@ class Progress:
              "longest_s": self.longest_s, "reached": self.reached, "text": self.text()}
         if self.parts:
             d["parts"] = [p.to_dict() for p in self.parts]
+        if self.stats:
+            d["stats"] = {k: round(float(v), 2) for k, v in self.stats.items()}
+            d["now"] = list(self.now)
         return d
 
 
@@ -776,5 +783,220 @@ class _SetCounter(Counter):
         return [u for c in self.counters for u in c.units()]
 
 
-__all__ = ["Goal", "Hold", "Reps", "Repeats", "Timed", "GoalSet", "Progress", "Headline", "Event", "Step", "Counter",
+
+# ----------------------------------------------------------------------------- posture time (the desk)
+
+def clock(seconds: float) -> str:
+    """Seconds as "m:ss" (or "h:mm:ss" from an hour)."""
+    s = int(max(0.0, seconds) + 1e-6)
+    h, rest = divmod(s, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+#: What the person is doing at a frame, for :attr:`Progress.now`.
+SITTING, STANDING, AWAY = "sitting", "standing", "away"
+
+
+@dataclass(frozen=True)
+class Sitting(Goal):
+    """Posture time at the desk ("get up every 30 minutes"): the continuous
+    sitting time, breaks and reminders, and the time in each posture fault.
+
+    * Sitting = a frame in position (the rule's sitting check), or a "can't
+      see" frame whose ``face_seen`` measure is 1 (a face at the desk, the
+      shoulders out of view: sitting, posture not judged). Standing (not
+      in position) or away (nobody seen) for ``break_s`` in a row is a
+      break: the sitting time starts again from 0. Shorter interruptions
+      neither add to it nor reset it.
+    * A reminder ("reminder" event) when the sitting time reaches
+      ``sit_limit_min`` (exactly: the frame that reaches it), then every
+      ``remind_again_min`` of further sitting. While the person has snoozed
+      the coach (:attr:`Step.snoozed`) a due reminder waits for the snooze to
+      end; none is given while standing or away.
+    * A break in the frames (:mod:`coach.core.timing`: the camera paused or
+      stopped) credits nothing: the sitting time is kept as it was.
+    * Slouched time: sitting frames whose verdict has a fault (the raw
+      judgement, before the cue delay), in total and per fault.
+
+    ``Progress.stats`` has the numbers (seconds unless named otherwise);
+    ``Progress.now`` the state at the last frame ("sitting" and its faults,
+    "standing" or "away")."""
+
+    limit_min: float = 30.0
+    break_s: float = 60.0
+    again_min: float = 10.0
+    kind = "posture"
+    name = "sitting"
+    unit = "s"
+    chart_label = "sitting time (s)"
+
+    def thresholds(self) -> tuple[Threshold, ...]:
+        return (Threshold("sit_limit_min", "min", self.limit_min, 0.5, 180.0,
+                          "continuous sitting time before a reminder to get up"),
+                Threshold("break_s", "s", self.break_s, 10.0, 900.0,
+                          "standing up or away from the camera this long = a break (the sitting time starts again)"),
+                Threshold("remind_again_min", "min", self.again_min, 1.0, 120.0,
+                          "after a reminder, sitting on this long gives the next one"))
+
+    def describe(self, th=None) -> str:
+        th = th or {}
+        return (f"get up every {th.get('sit_limit_min', self.limit_min):.0f} min "
+                f"(a break: {th.get('break_s', self.break_s):.0f} s standing or away)")
+
+    def counter(self, th) -> "_SittingCounter":
+        return _SittingCounter(self, th)
+
+    def reached(self, p: Progress) -> bool:  # an all-day monitor has no target to reach
+        return False
+
+    def text(self, p: Progress, short: bool = False) -> str:
+        st = p.stats
+        if short:
+            return f"{clock(p.current_s)} sitting"
+        return (f"sitting {clock(p.current_s)} now, {clock(p.total)} in all; {int(st.get('breaks', 0))} breaks, "
+                f"{int(st.get('reminders', 0))} reminders")
+
+    def headline(self, p: Progress) -> Headline:
+        st = p.stats
+        if p.now and p.now[0] != SITTING and st.get("off_s", 0.0) > 0 and p.current_s > 0:
+            sub = f"{p.now[0]}: break {clock(st['off_s'])} of {clock(st.get('break_s', self.break_s))}"
+        elif st.get("snoozed", 0.0):
+            sub = "snoozed: reminders wait"
+        else:
+            sub = f"get up at {clock(st.get('next_reminder_s', p.target or 0.0))}"
+        due = st.get("next_reminder_s", p.target or 0.0)
+        frac = max(0.0, min(1.0, p.current_s / due)) if due else None  # towards the next reminder
+        extra = (f"slouched {clock(st.get('slouched_s', 0.0))} · breaks {int(st.get('breaks', 0))} · "
+                 f"reminders {int(st.get('reminders', 0))}",)
+        return Headline(f"{clock(p.current_s)} sitting", sub, frac, False, extra)
+
+    def lines(self, p: Progress) -> list[tuple[str, str]]:
+        st = p.stats
+        out = []
+        if st.get("frames", 0) and p.total == 0 and st.get("seconds", 0.0) == 0:  # a photo: no time
+            out.append(("posture", posture_words(p.now)))
+        sit = p.total
+        out.append(("time sitting", f"{clock(sit)} in all, longest without a break {clock(p.longest_s)}"))
+        slouched = st.get("slouched_s", 0.0)
+        share = f" ({100.0 * slouched / sit:.0f} % of the sitting time)" if sit > 0 else ""
+        faults = sorted(((k[6:], v) for k, v in st.items() if k.startswith("fault:") and v > 0),
+                        key=lambda kv: -kv[1])
+        detail = ("; " + ", ".join(f"{k.replace('_', ' ')} {clock(v)}" for k, v in faults)) if faults else ""
+        out.append(("time slouched", f"{clock(slouched)}{share}{detail}"))
+        if st.get("frames", 0):
+            out.append(("frames judged", f"{int(st['frames'])}: sitting {int(st.get('frames_sitting', 0))}, "
+                        f"with a posture fault {int(st.get('frames_slouched', 0))}"))
+        out.append(("breaks taken", f"{int(st.get('breaks', 0))} (standing {clock(st.get('standing_s', 0.0))}, "
+                    f"away {clock(st.get('away_s', 0.0))})"))
+        out.append(("reminders given", f"{int(st.get('reminders', 0))} (every {clock(p.target or 0.0)} of sitting)"))
+        return out
+
+    def metrics(self, p: Progress) -> list[tuple[str, str, str]]:
+        st = p.stats
+        return [("Sitting now", clock(p.current_s), f"A reminder at {clock(p.target or 0.0)} of sitting"),
+                ("Time sitting", clock(p.total), f"Longest without a break {clock(p.longest_s)}"),
+                ("Slouched", clock(st.get("slouched_s", 0.0)), "Sitting with a posture fault"),
+                ("Breaks", str(int(st.get("breaks", 0))), f"{clock(st.get('break_s', self.break_s))} standing or away"),
+                ("Reminders", str(int(st.get("reminders", 0))), "")]
+
+
+def _duration_words(seconds: float) -> str:
+    """ "30 minutes", "1 minute", "45 seconds", "1 hour 5 minutes" (spoken)."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} second{'s' if s != 1 else ''}"
+    h, m = divmod(int(round(seconds / 60.0)), 60)
+    mins = f"{m} minute{'s' if m != 1 else ''}" if m else ""
+    if not h:
+        return mins
+    return f"{h} hour{'s' if h != 1 else ''}" + (f" {mins}" if mins else "")
+
+
+def posture_words(now: tuple[str, ...]) -> str:
+    """The state at a frame in words: "sitting upright", "sitting: head forward", "standing", "away"."""
+    if not now:
+        return "not judged"
+    if now[0] != SITTING:
+        return {AWAY: "away (nobody seen)"}.get(now[0], now[0])
+    if len(now) == 1:
+        return "sitting upright"
+    if now[1:] == ("unseen",):
+        return "sitting (posture not seen)"
+    return "sitting: " + ", ".join(f.replace("_", " ") for f in now[1:])
+
+
+class _SittingCounter(Counter):
+    def __init__(self, goal: Sitting, th):
+        self.goal = goal
+        self.limit_s = 60.0 * th["sit_limit_min"]
+        self.break_s = th["break_s"]
+        self.again_s = 60.0 * th["remind_again_min"]
+        self.streak = 0.0  # sitting time since the last break
+        self.longest = 0.0
+        self.total = 0.0
+        self.off = 0.0  # standing or away since the last sitting frame
+        self.next_due = self.limit_s
+        self.st = {"sitting_s": 0.0, "slouched_s": 0.0, "breaks": 0.0, "reminders": 0.0, "standing_s": 0.0,
+                   "away_s": 0.0, "frames": 0.0, "frames_sitting": 0.0, "frames_slouched": 0.0, "seconds": 0.0}
+        self.now: tuple[str, ...] = ()
+        self.snoozed = False
+        self.units_: list[dict] = []
+        self.progress = self._progress(())
+
+    def update(self, step: Step) -> Progress:
+        v, dt, t = step.verdict, step.tick.dt, step.tick.t
+        st = self.st
+        st["frames"] += 1
+        st["seconds"] += dt
+        self.snoozed = step.snoozed
+        events: list[Event] = []
+        present = v.status == "cant_see" and v.measures.get("face_seen") == 1.0  # at the desk, posture unseen
+        if v.in_position or present:
+            self.now = (SITTING,) + (("unseen",) if present else tuple(v.faults))
+            st["frames_sitting"] += 1
+            self.off = 0.0
+            self.streak += dt
+            self.total += dt
+            self.longest = max(self.longest, self.streak)
+            if v.faults:
+                st["frames_slouched"] += 1
+                st["slouched_s"] += dt
+                for f in v.faults:
+                    st["fault:" + f] = st.get("fault:" + f, 0.0) + dt
+            if self.streak >= self.next_due - 1e-9 and not step.snoozed:
+                st["reminders"] += 1
+                self.units_.append({"side": "both", "start": round(t, 3), "end": round(t, 3),
+                                    "kind": "reminder", "sitting_s": round(self.streak, 3)})
+                self.next_due = self.streak + self.again_s
+                events.append(Event("reminder", f"You have been sitting for {_duration_words(self.streak)}. "
+                                                "Time to stand up and move for a minute"))
+        else:
+            away = v.status == "cant_see"
+            self.now = (AWAY if away else STANDING,)
+            st["away_s" if away else "standing_s"] += dt
+            had_sat = self.streak > 0
+            self.off += dt
+            if had_sat and self.off >= self.break_s - 1e-9:
+                st["breaks"] += 1
+                self.units_.append({"side": "both", "start": round(t - self.off, 3), "end": round(t, 3),
+                                    "kind": "break", "sitting_before_s": round(self.streak, 3)})
+                self.streak = 0.0
+                self.next_due = self.limit_s
+                events.append(Event("break", "Break taken: the sitting time starts again"))
+        self.progress = self._progress(tuple(events))
+        return self.progress
+
+    def _progress(self, events) -> Progress:
+        st = dict(self.st, sitting_s=self.streak, off_s=self.off, break_s=self.break_s,
+                  next_reminder_s=self.next_due, snoozed=float(self.snoozed))
+        done = {"both": self.total}
+        return Progress(self.goal, done, {"both": self.total - self.st["slouched_s"]}, self.limit_s, None,
+                        self.streak, self.longest, bool(self.now) and self.now[0] == SITTING, events,
+                        stats=st, now=self.now)
+
+    def units(self) -> list[dict]:
+        return list(self.units_)
+
+__all__ = ["Goal", "Hold", "Reps", "Repeats", "Timed", "GoalSet", "Sitting", "posture_words", "clock", "Progress", "Headline", "Event", "Step", "Counter",
            "BOTH", "LEFT_RIGHT"]

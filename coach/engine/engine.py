@@ -245,7 +245,7 @@ class Engine:
     def __init__(self, rule: Rule, thresholds: Mapping[str, float] | None = None):
         self.rule = rule
         self.th = rule.resolve(thresholds)
-        self.clock = FrameClock()
+        self.clock = FrameClock(rule.max_frame_gap_s, rule.break_gap_s)
         self.smoother = LandmarkSmoother(self.th["smoothing_hz"])
         self.cues = CueDebouncer(self.th["cue_delay_s"])
         self.counter = rule.goal.counter(self.th)
@@ -255,6 +255,24 @@ class Engine:
         self.motion = MotionGate(self.th[rule.motion]) if rule.motion else None
         self.steady = SteadyGuard(rule.steady, self.th) if rule.steady is not None else None
         self._steady_faults = {f.name for f in rule.steady.faults()} if rule.steady is not None else set()
+        self.snooze_until = -math.inf
+
+    def retune(self, thresholds: Mapping[str, float] | None) -> None:
+        """New threshold overrides (a calibration made during the session)
+        from the next frame on; what was counted so far is kept. The goal's
+        own thresholds (targets) stay as they were."""
+        th = self.rule.resolve(thresholds)
+        self.th = {**th, **{t.name: self.th[t.name] for t in self.rule.goal.thresholds()}}
+        self.cues.delay_s = self.th["cue_delay_s"]
+
+    def snooze(self, until: float) -> None:
+        """No cue is shown, and a goal's reminders wait, until frame time
+        ``until`` (a frame time, so a replay with the same snooze gives the same
+        result); ``-inf`` ends a snooze."""
+        self.snooze_until = float(until)
+
+    def snoozed(self, t: float) -> bool:
+        return t < self.snooze_until
 
     @property
     def progress(self) -> Progress:
@@ -287,7 +305,8 @@ class Engine:
         active = self.cues.update(t, present)
         faults = tuple(k for k in active if not k.startswith("@"))
         cue = None
-        if active:
+        snoozed = t < self.snooze_until
+        if active and not snoozed:
             k = active[0]
             cue = k[1:] if k.startswith("@") else self._fault_cues[k]
 
@@ -301,7 +320,7 @@ class Engine:
             hold_state = "good"
         else:
             hold_state = "bad" if any(k in active for k in present) else "pending"
-        progress = self.counter.update(Step(tick, v, hold_state, faults))
+        progress = self.counter.update(Step(tick, v, hold_state, faults, snoozed))
         if visible:
             self.time_visible += dt
         if v.in_position:

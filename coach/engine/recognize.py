@@ -156,7 +156,7 @@ class _Judge:
 
     def __init__(self, rules: Sequence[Rule] | None, thresholds: Mapping[str, Mapping[str, float]] | None):
         if rules is None:
-            rules = [r for r in RULES.values() if r.judged]
+            rules = [r for r in RULES.values() if r.judged and not r.monitor]
         rules = [r for r in rules if r.judged]
         names = [r.name for r in rules]
         if len(set(names)) != len(names):
@@ -228,7 +228,7 @@ def classify(frame: PoseFrame, rules: Sequence[Rule] | None = None,
     overrides ({rule name: {threshold: value}}, a profile)."""
     if rules is None and not thresholds:  # the registered rules with their defaults: judged the same every time
         global _DEFAULT
-        if _DEFAULT is None or _DEFAULT.names != tuple(n for n, r in RULES.items() if r.judged):
+        if _DEFAULT is None or _DEFAULT.names != tuple(n for n, r in RULES.items() if r.judged and not r.monitor):
             _DEFAULT = _Judge(None, None)
         judge = _DEFAULT
     else:

@@ -130,6 +130,7 @@ class ReportBuilder:
     timeline: bool = True
     frames: int = 0
     frames_with_person: int = 0
+    frames_in_position: int = 0
     first_t: float | None = None
     last: EngineState | None = None
     fault_open: dict = field(default_factory=dict)
@@ -143,6 +144,7 @@ class ReportBuilder:
             self.first_t = t
         self.frames += 1
         self.frames_with_person += frame.detected
+        self.frames_in_position += st.verdict.in_position
         for f in st.faults:
             self.fault_time[f] = self.fault_time.get(f, 0.0) + st.dt
             if f not in self.fault_open:
@@ -180,7 +182,7 @@ class ReportBuilder:
                 note = "a timed step: the camera does not judge it (no form verdict, no faults)"
             elif self.frames and self.frames_with_person == 0:
                 note = "no person was found in this input; nothing could be judged"
-            elif self.frames and engine.time_in_position == 0:
+            elif self.frames and self.frames_in_position == 0:
                 note = f"never in the {self.rule.name} position"
         summary = Summary(
             duration_s=(end_t - (self.first_t or 0.0)) if self.frames else 0.0, frames=self.frames,
@@ -210,16 +212,17 @@ def format_summary(rep: Report) -> str:
     s = rep.summary
     lines = [f"{rep.rule.title} — {rep.source or 'input'}",
              f"  duration            {s.duration_s:.1f} s ({s.frames} frames, person seen in {s.frames_with_person})"]
-    if rep.rule.judged:
+    if rep.rule.judged and not rep.rule.monitor:
         lines.append(f"  time in position    {s.time_in_position_s:.1f} s")
     for label, text in rep.progress.lines():
         lines.append(f"  {label:<19} {text}")
+    what = "posture cues shown" if rep.rule.monitor else "faults"
     if rep.faults:
-        lines.append("  faults:")
+        lines.append(f"  {what}:")
         for f in rep.faults:
             lines.append(f"    {f.start:7.2f}-{f.end:7.2f} s  {f.fault:<14} \"{f.cue}\"")
     elif rep.rule.judged:
-        lines.append("  faults: none")
+        lines.append(f"  {what}: none")
     if s.note:
         lines.append(f"  note: {s.note}")
     return "\n".join(lines)

@@ -194,6 +194,9 @@ def parse_step(d, where: str, default_rest: float) -> RoutineStep:
         rule = pose_rules.get_rule(ex)
     except pose_rules.UnknownExercise as e:
         raise RoutineError(f"{where}: {e}") from None
+    if rule.monitor:
+        raise RoutineError(f"{where}: {rule.name} is an all-day monitor (`coach desk`, the Desk page), "
+                           "not a routine step")
     goal = rule.goal.parts()[0]
     kind = goal.kind
     sides_in = d.get("sides", list(rule.goal.sides))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Mapping
 
 import pose_rules
-from pose_rules.base import TIMING_THRESHOLDS, Rule, Threshold, ThresholdError
+from pose_rules.base import Rule, Threshold, ThresholdError
 
 
 #: Top-level key of a thresholds file holding calibration records.
@@ -39,7 +39,7 @@ def all_thresholds(rule: Rule) -> tuple[Threshold, ...]:
 def session_thresholds(rule: Rule) -> tuple[Threshold, ...]:
     """The thresholds that are not about judging a frame: the goal's targets
     and the engine's timing (the tuning page lists them apart)."""
-    return rule.goal.thresholds() + TIMING_THRESHOLDS
+    return rule.goal.thresholds() + tuple(rule.timing)
 
 
 def defaults(rule: Rule) -> dict[str, float]:

@@ -603,7 +603,7 @@ def evaluate_items(items: list[LabelItem], cache: TrackCache,
                 if name in pose_rules.RULES and name != rule.name:
                     results += score_negative(item, [pose_rules.RULES[name]], track, profile)
         else:
-            names = item.negative_for if item.negative_for is not None else list(pose_rules.RULES)
+            names = item.negative_for if item.negative_for is not None else list(pose_rules.exercises())
             # a step the camera does not judge has no position to be wrong about
             rules = [pose_rules.RULES[n] for n in names if n in pose_rules.RULES and pose_rules.RULES[n].judged]
             results += score_negative(item, rules, track, profile)

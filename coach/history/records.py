@@ -18,8 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from coach.engine.report import Report
 
 #: The kinds of session: a live session (one exercise), a guided routine, free
-#: practice, and a reviewed clip (saved only when the user asks).
-KINDS = ("live", "routine", "free", "clip")
+#: practice, a reviewed clip (saved only when the user asks) and a desk
+#: posture session (the Desk page or ``coach desk``).
+KINDS = ("live", "routine", "free", "clip", "desk")
+#: A posture-time goal (the desk's "sitting") is kept as its sitting time
+#: (``done``; ``good``: upright) and these counts, each a result of its own.
+POSTURE_COUNTS = ("breaks", "reminders")
 #: The sides a result can be for ("both": sides do not matter).
 SIDES = ("both", "left", "right")
 
@@ -141,17 +145,74 @@ def _count(v: float) -> str:
     return f"{int(round(v))}"
 
 
+def _clock(seconds: float) -> str:
+    s = int(max(0.0, seconds) + 1e-6)
+    h, rest = divmod(s, 3600)
+    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+
+
+def _plural(n: float, word: str) -> str:
+    k = int(round(n))
+    return f"{k} {word if k == 1 else word + 's'}"
+
+
+def _slouched(row: Mapping) -> str:
+    done, good = _finite(row.get("done")), _finite(row.get("good"))
+    return f"slouched {100.0 * max(0.0, done - good) / done:.0f} %" if done > 0 else "slouched 0 %"
+
+
 def describe_result(row: Mapping) -> str:
     """A result row (a :meth:`ExerciseResult.to_dict` or a ``History.results``
     row) in words: "plank 42.0 of 60 s", "bird_dog left 3 of 5 reps",
-    "glute_bridge 4 reps"."""
+    "glute_bridge 4 reps", "desk_posture sitting 1:05:00, slouched 12 %"."""
     name = row["exercise"] + ("" if row.get("side", "both") == "both" else f" {row['side']}")
+    if row.get("goal") == "sitting":
+        return f"{name} sitting {_clock(_finite(row.get('done')))}, {_slouched(row)}"
+    if row.get("goal") in POSTURE_COUNTS:
+        return f"{name} {_plural(_finite(row.get('done')), row['goal'][:-1])}"
     unit, target = row.get("unit") or "", row.get("target")
     fmt = (lambda v: f"{v:.1f}") if unit == "s" else _count
     done = fmt(_finite(row.get("done")))
     if target is None:
         return f"{name} {done} {unit}".rstrip()
     return f"{name} {done} of {target:.0f} {unit}".rstrip()
+
+
+def describe_results(rows: Sequence[Mapping]) -> list[str]:
+    """A session's result rows in words, one text per result, except that a
+    desk session's rows make one: "Desk posture: sitting 1:05:00, slouched
+    12 %, 2 breaks, 1 reminder"."""
+    out: list[str] = []
+    desk: dict[str, int] = {}  # exercise -> its text's index in out
+    for r in rows:
+        goal = r.get("goal")
+        if goal == "sitting":
+            desk[r["exercise"]] = len(out)
+            title = str(r.get("title") or r["exercise"]).split(" (")[0]  # "Desk posture (sitting)" -> "Desk posture"
+            out.append(f"{title}: sitting {_clock(_finite(r.get('done')))}, {_slouched(r)}")
+        elif goal in POSTURE_COUNTS and r["exercise"] in desk:
+            i = desk[r["exercise"]]
+            out[i] += f", {_plural(_finite(r.get('done')), goal[:-1])}"
+        else:
+            out.append(describe_result(r))
+    return out
+
+
+def _posture_results(rep: "Report", part, faults: Mapping[str, float]) -> list[ExerciseResult]:
+    """A posture-time goal's results: its sitting time (``good``: upright;
+    ``longest_s``: the longest without a break; faults: the sitting time with
+    each posture fault) and its counts (:data:`POSTURE_COUNTS`)."""
+    st = dict(part.stats or {})
+    posture = {k[6:]: _finite(v) for k, v in st.items() if k.startswith("fault:") and _finite(v) > 0}
+    common = dict(exercise=rep.rule.name, title=rep.rule.title, side="both", target=None,
+                  time_in_position_s=_finite(rep.summary.time_in_position_s), reached=False)
+    out = [ExerciseResult(goal=part.goal.name, unit=part.goal.unit, done=_finite(part.total),
+                          good=_finite(sum(part.good.values())), longest_s=_finite(part.longest_s),
+                          faults=posture or dict(faults), **common)]
+    for name in POSTURE_COUNTS:
+        n = _finite(st.get(name, 0.0))
+        out.append(ExerciseResult(goal=name, unit=name, done=n, good=n, **common))
+    return out
 
 
 def record_from_reports(reports: Sequence["Report"], kind: str, *, started_at: datetime | None = None,
@@ -172,6 +233,10 @@ def record_from_reports(reports: Sequence["Report"], kind: str, *, started_at: d
         first = True
         for part in rep.progress.parts or (rep.progress,):
             goal = part.goal
+            if goal.kind == "posture":  # the desk's sitting time
+                results.extend(_posture_results(rep, part, faults if first else {}))
+                first = False
+                continue
             for side in goal.sides:
                 done = _finite(part.done.get(side, 0.0))
                 target = _target(part.target)
@@ -189,4 +254,5 @@ def record_from_reports(reports: Sequence["Report"], kind: str, *, started_at: d
                          routine=routine, source=source, note="; ".join(notes) or None)
 
 
-__all__ = ["KINDS", "SIDES", "ExerciseResult", "SessionRecord", "record_from_reports", "describe_result"]
+__all__ = ["KINDS", "SIDES", "POSTURE_COUNTS", "ExerciseResult", "SessionRecord", "record_from_reports",
+           "describe_result", "describe_results"]

@@ -68,10 +68,11 @@ class Calibration:
             if not km.neutral or km.name not in self.measured:
                 continue
             m = self.measured[km.name]
-            lims = ", ".join(f"{lim.label or lim.threshold} at {km.limit_value(lim, th):+.1f}"
+            lims = ", ".join(f"{lim.label or lim.threshold} at {km.limit_value(lim, th):+.2f}"
                              for lim in km.limits if lim.relative)
-            lines.append(f"{_short(km.label)}: your best form reads {m['median']:+.1f} {km.unit} "
-                         f"(spread {m['spread']:.1f}, {self.frames} frames, {self.seconds:.1f} s); limits now {lims}")
+            lines.append(f"{_short(km.label)}: your best form reads {m['median']:+.2f} {km.unit} "
+                         f"(spread {m['spread']:.2f}, {self.frames} frames, {self.seconds:.1f} s)"
+                         + (f"; limits now {lims}" if lims else ""))
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
@@ -186,6 +187,8 @@ def calibrate(frames: Iterable[PoseFrame], rule: Rule, thresholds: Mapping[str, 
         if not km.neutral:
             continue
         xs = values[km.name]
+        if not xs and km.view is not None and any(values.values()):
+            continue  # measured only in the other camera view (the desk: front or side)
         if not xs:
             raise CalibrationError(f"{_short(km.label)} could not be measured during the calibration segment")
         med = _percentile(xs, 0.5)

@@ -169,6 +169,8 @@ class LiveSession:
         self._processed_at: float | None = None
         self._person = False
         self._error: str | None = None
+        self._judged_t: float | None = None
+        self._last_drawn: tuple | None = None  # (state, frame, raw status) of the last judged frame
         self._new_run()
 
     def _step(self, frame: PoseFrame, t: float):
@@ -245,6 +247,27 @@ class LiveSession:
                 return img.copy()
             if self._clock.tick(t) is None:  # not later than the last frame: dropped (the time policy)
                 return img.copy()
+            if getattr(self._run, "camera_paused", False):  # the person paused the monitor: not looked at
+                view, hud = self._view_locked(), self._hud
+                out = (img // 4).astype(np.uint8)
+                hud(out, view)
+                return out
+            every = 1.0 / self._rule.judge_fps if self._rule.judge_fps else 0.0
+            if every and self._judged_t is not None and 0.0 <= t - self._judged_t < every - 1e-6:
+                # a monitor judges a frame or two a second: the others show the last judgement
+                view, hud, (skeleton, guide), last = self._view_locked(), self._hud, \
+                    (self._skeleton, self._guide), self._last_drawn
+                out = img.copy(order="C")
+                if last is not None:
+                    st, frame, raw_status = last
+                    if st is not None:
+                        skeleton(out, st)
+                        guide(out, st)
+                    elif frame is not None:
+                        skeleton(out, SimpleNamespace(frame=frame, status=raw_status))
+                hud(out, view)
+                return out
+            self._judged_t = t
             est, generation = self._estimator, self._generation
             self._busy += 1
         frame, error = None, None
@@ -290,6 +313,7 @@ class LiveSession:
             if self._phase == WAITING:  # the first frame with a pose: the run starts
                 self._phase = "running"
             st, raw_status = self._step(frame, t)
+            self._last_drawn = (st, frame, raw_status)
             view = self._view_locked()
             skeleton, guide, hud = self._skeleton, self._guide, self._hud
         # drawing needs no lock: the state and snapshot of THIS frame are immutable
@@ -367,8 +391,9 @@ class LiveSession:
                 self._run.countdown_s = cd
 
     def command(self, name: str) -> None:
-        """A routine's "skip", "pause" or "resume" (applied at the next frame;
-        ignored when the run is a single exercise)."""
+        """A routine's "skip", "pause" or "resume" (applied at the next frame),
+        or the desk's commands (:data:`coach.session.desk.COMMANDS`, at once);
+        ignored when the run is a single exercise."""
         with self._lock:
             request = getattr(self._run, "request", None)
             if request is not None:

@@ -14,18 +14,24 @@ from coach.core.pose import PoseFrame, PoseTrack
 
 
 def video_frames(source, model, *, max_side: int | None = None, name: str | None = None,
-                 prefetch: int = 8) -> Iterator[tuple[np.ndarray, PoseFrame]]:
+                 prefetch: int = 8, max_fps: float | None = None) -> Iterator[tuple[np.ndarray, PoseFrame]]:
     """``(rgb_image, pose_frame)`` for every frame of a video (a path, bytes or
     a binary file object). Frames are decoded in a background thread (see
     :func:`coach.media.video.iter_frames`) while this thread runs pose
     inference with ``model`` (a bundle path or its bytes), so the two overlap.
-    Timestamps are the video's own frame times; one estimator timeline per call."""
+    Timestamps are the video's own frame times; one estimator timeline per call.
+    ``max_fps``: at most this many frames a second are estimated and yielded
+    (a monitor's ``judge_fps``); the others are decoded and skipped."""
     from coach.media.estimator import PoseEstimator  # the pose landmarker (MediaPipe)
     from coach.media.video import iter_frames
 
     with PoseEstimator(model) as est, \
             contextlib.closing(iter_frames(source, max_side=max_side, name=name, prefetch=prefetch)) as decoded:
+        every, last = (1.0 / max_fps if max_fps else 0.0), None
         for rgb, t in decoded:
+            if every and last is not None and 0.0 <= t - last < every - 1e-6:
+                continue
+            last = t
             yield rgb, est.process(rgb, t)
 
 

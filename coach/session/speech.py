@@ -24,9 +24,11 @@ from dataclasses import dataclass
 
 #: Utterance kinds
 CUE, COUNTDOWN, START, TARGET, REP, SETUP = "cue", "countdown", "start", "target", "rep", "setup"
-KINDS = (CUE, COUNTDOWN, START, TARGET, REP, SETUP)
+#: The desk's "time to get up" (the browser also shows a notification) and its stretch suggestion.
+REMINDER, SUGGESTION = "reminder", "suggestion"
+KINDS = (CUE, COUNTDOWN, START, TARGET, REP, SETUP, REMINDER, SUGGESTION)
 #: Beeps the browser can play with an utterance
-SOUNDS = ("tick", "go", "done", "rep")
+SOUNDS = ("tick", "go", "done", "rep", "chime")
 
 #: How many utterances an Announcer keeps for :meth:`Announcer.since`.
 KEEP = 50
@@ -121,4 +123,5 @@ class Announcer:
         return [u for u in self._log if u.id > last_id]
 
 
-__all__ = ["Utterance", "Announcer", "KINDS", "SOUNDS", "CUE", "COUNTDOWN", "START", "TARGET", "REP", "SETUP"]
+__all__ = ["Utterance", "Announcer", "KINDS", "SOUNDS", "CUE", "COUNTDOWN", "START", "TARGET", "REP", "SETUP",
+           "REMINDER", "SUGGESTION"]

@@ -23,7 +23,7 @@ def families() -> dict[str, dict[str, str]]:
     (``family``, ``variant``): {family: {variant label: rule name}}, in the
     order the rules are registered."""
     out: dict[str, dict[str, str]] = {}
-    for name, rule in pose_rules.RULES.items():
+    for name, rule in pose_rules.exercises().items():
         out.setdefault(rule.family or rule.title, {})[rule.variant] = name
     return out
 

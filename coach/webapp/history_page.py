@@ -15,7 +15,9 @@ from datetime import date, datetime, timedelta
 import streamlit as st
 
 import pose_rules
-from coach.history import History, HistoryError, describe_result, record_from_reports, save_record
+from coach.history import History, HistoryError, record_from_reports, save_record
+from coach.history.records import POSTURE_COUNTS, describe_results
+from pose_rules.goals import clock
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: The calendar shows at most this many weeks back.
@@ -38,6 +40,12 @@ def _monday(d: date) -> date:
 def _title(exercise: str) -> str:
     rule = pose_rules.RULES.get(exercise)
     return rule.title if rule is not None else exercise
+
+
+def _monitor(exercise: str) -> bool:
+    """An all-day monitor (the desk posture): its own section, not an exercise's progress."""
+    rule = pose_rules.RULES.get(exercise)
+    return bool(getattr(rule, "monitor", False))
 
 
 def _cue(exercise: str, fault: str) -> str:
@@ -128,6 +136,31 @@ def fault_week_data(fault_rows: list[dict], top: int = 6) -> list[dict]:
             for (w, name), s in sorted(weeks.items())]
 
 
+def desk_data(results: list[dict]) -> list[dict]:
+    """Desk posture per day ({day, sitting_s, upright_s, slouched_s, slouched_pct,
+    breaks, reminders, sessions}), oldest first, from the desk sessions' rows
+    (goal "sitting": ``done`` sitting, ``good`` upright; and their counts)."""
+    days: dict[str, dict] = {}
+    for r in results:
+        if r["goal"] != "sitting" and r["goal"] not in POSTURE_COUNTS:
+            continue
+        d = days.setdefault(r["day"], {"day": r["day"], "sitting_s": 0.0, "upright_s": 0.0, "breaks": 0,
+                                       "reminders": 0, "sessions": 0})
+        if r["goal"] == "sitting":
+            d["sitting_s"] += r["done"]
+            d["upright_s"] += min(r["good"], r["done"])
+            d["sessions"] += 1
+        else:
+            d[r["goal"]] += int(round(r["done"]))
+    rows = []
+    for d in sorted(days.values(), key=lambda x: x["day"]):
+        slouched = max(0.0, d["sitting_s"] - d["upright_s"])
+        rows.append({**d, "sitting_s": round(d["sitting_s"], 1), "upright_s": round(d["upright_s"], 1),
+                     "slouched_s": round(slouched, 1),
+                     "slouched_pct": round(100.0 * slouched / d["sitting_s"], 1) if d["sitting_s"] > 0 else 0.0})
+    return rows
+
+
 # ----------------------------------------------------------------------------- charts
 
 def calendar_chart(rows: list[dict]):
@@ -180,6 +213,23 @@ def balance_chart(rows: list[dict]):
                  alt.Tooltip("best:Q", format=".1f"), alt.Tooltip("total:Q", title="total", format=".1f"),
                  alt.Tooltip("unit:N"), alt.Tooltip("sessions:Q")],
     ).properties(title="Left / right balance")
+
+
+def desk_chart(rows: list[dict]):
+    """Minutes sitting per day, upright and slouched (stacked)."""
+    import altair as alt
+
+    values = [{"day": r["day"], "posture": p, "minutes": round(r[k] / 60.0, 2), "breaks": r["breaks"],
+               "reminders": r["reminders"], "slouched_pct": r["slouched_pct"]}
+              for r in rows for p, k in (("upright", "upright_s"), ("slouched", "slouched_s"))]
+    return alt.Chart(alt.Data(values=values)).mark_bar().encode(
+        x=alt.X("day:T", title=None), y=alt.Y("sum(minutes):Q", title="minutes sitting"),
+        color=alt.Color("posture:N", scale=alt.Scale(domain=["upright", "slouched"],
+                                                     range=[SIDE_COLOURS["both"], TARGET_COLOUR])),
+        tooltip=[alt.Tooltip("day:T"), alt.Tooltip("posture:N"), alt.Tooltip("minutes:Q", format=".1f"),
+                 alt.Tooltip("slouched_pct:Q", title="slouched %"), alt.Tooltip("breaks:Q"),
+                 alt.Tooltip("reminders:Q")],
+    ).properties(height=220, title="Desk posture: time sitting per day")
 
 
 def fault_chart(rows: list[dict]):
@@ -239,6 +289,8 @@ def _show(h: History) -> None:
         st.caption(f"Your history is kept in {h.path}.")
         return
     results, faults = h.results(), h.fault_rows()
+    desk_faults = [f for f in faults if _monitor(f["exercise"])]
+    faults = [f for f in faults if not _monitor(f["exercise"])]
     today = date.today()
     current, longest = h.streak(today)
 
@@ -250,9 +302,10 @@ def _show(h: History) -> None:
     c[3].metric("Sessions", str(len(sessions)))
     st.altair_chart(calendar_chart(calendar_data(sessions, today)), width="content", key="history_calendar")
 
-    st.subheader("Progress")
-    exercises = [e for e in h.exercises() if any(r["exercise"] == e for r in results)]
-    ex = st.selectbox("Exercise", exercises, format_func=_title, key="history_exercise")
+    exercises = [e for e in h.exercises() if any(r["exercise"] == e for r in results) and not _monitor(e)]
+    if exercises:
+        st.subheader("Progress")
+    ex = st.selectbox("Exercise", exercises, format_func=_title, key="history_exercise") if exercises else None
     if ex:
         goals = goals_of(results, ex)
         goal = goals[0]
@@ -275,6 +328,22 @@ def _show(h: History) -> None:
         st.caption("Each side's best result in good form (the total is in the tooltip). The non-dominant side is "
                    "usually the weaker one; a gap that narrows over the weeks is progress.")
 
+    desk = desk_data(results)
+    if desk:
+        st.subheader("Desk posture")
+        st.altair_chart(desk_chart(desk), width="stretch", key="history_desk")
+        last = desk[-1]
+        text = (f"Latest day ({last['day']}): sitting {clock(last['sitting_s'])}, slouched "
+                f"{last['slouched_pct']:.0f} %, {last['breaks']} break{'' if last['breaks'] == 1 else 's'}, "
+                f"{last['reminders']} reminder{'' if last['reminders'] == 1 else 's'}.")
+        if desk_faults:
+            totals: dict[str, float] = defaultdict(float)
+            for f in desk_faults:
+                totals[f["fault"]] += f["time_s"]
+            text += " Most time: " + ", ".join(f"{k.replace('_', ' ')} {clock(v)}"
+                                              for k, v in sorted(totals.items(), key=lambda kv: -kv[1])[:3]) + "."
+        st.caption(text)
+
     st.subheader("Most frequent faults")
     if faults:
         st.altair_chart(fault_chart(fault_week_data(faults)), width="stretch", key="history_faults")
@@ -290,7 +359,7 @@ def _show(h: History) -> None:
     st.subheader("Sessions")
     st.dataframe([{"when": datetime.fromisoformat(s["started_at"]).astimezone().strftime("%Y-%m-%d %H:%M"),
                    "kind": s["kind"], "routine": s["routine"] or "",
-                   "results": "; ".join(describe_result(r) for r in s["results"]),
+                   "results": "; ".join(describe_results(s["results"])),
                    "fault time (s)": round(sum(v for r in s["results"] for v in r["faults"].values()), 1)}
                   for s in sessions[:100]], hide_index=True, width="stretch")
     if len(sessions) > 100:

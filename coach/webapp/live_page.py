@@ -160,31 +160,51 @@ def hud_html(s: LiveSnapshot) -> str:
             f'<div style="font-size:13px;opacity:.8;margin-top:14px">{e(diag)}</div></div>')
 
 
-def speech_html(utterances: list, epoch: int, muted: bool) -> str:
+def speech_html(utterances: list, epoch: int, muted: bool, notify: bool = False) -> str:
     """A script that speaks new utterances once (browser speechSynthesis) and
     plays their beep (Web Audio). It runs in the page itself (st.html with
     JavaScript), which has the user's click on START, so browsers allow sound.
-    ``window.__coachSpoken`` records what was said (read by the browser test)."""
+    With ``notify``, a "reminder" also shows a browser notification (when the
+    person allowed them; silently nothing otherwise), muted or not.
+    ``window.__coachSpoken`` records what was said, ``__coachSounds`` the
+    sounds played and ``__coachNotified`` the notifications (read by the browser tests)."""
     items = [{"id": u.id, "text": u.text, "kind": u.kind, "sound": u.sound} for u in utterances]
     return f"""<span data-coach-speech="{epoch}:{items[-1]['id'] if items else 0}" style="display:none"></span>
 <script>
 (() => {{
   const W = window, items = {json.dumps(items)}, epoch = {int(epoch)}, muted = {json.dumps(bool(muted))};
+  const notify = {json.dumps(bool(notify))};
   if (W.__coachEpoch !== epoch) {{ W.__coachEpoch = epoch; W.__coachLastId = 0; }}
   W.__coachSpoken = W.__coachSpoken || [];
-  const tones = {{tick: [660, 0.12], go: [990, 0.35], done: [880, 0.6], rep: [740, 0.18]}};
+  W.__coachSounds = W.__coachSounds || [];
+  W.__coachNotified = W.__coachNotified || [];
+  // [frequency Hz, seconds], or a list of them played one after another (the desk reminder's chime)
+  const tones = {{tick: [660, 0.12], go: [990, 0.35], done: [880, 0.6], rep: [740, 0.18],
+                 chime: [[784, 0.25], [1047, 0.25], [1319, 0.6]]}};
   function beep(kind) {{
     const tone = tones[kind]; if (!tone) return;
+    W.__coachSounds.push(kind);
     const AC = W.AudioContext || W.webkitAudioContext; if (!AC) return;
     W.__coachAudio = W.__coachAudio || new AC();
-    const ac = W.__coachAudio, o = ac.createOscillator(), g = ac.createGain();
-    o.frequency.value = tone[0]; g.gain.value = 0.2;
-    o.connect(g); g.connect(ac.destination); o.start(); o.stop(ac.currentTime + tone[1]);
+    const ac = W.__coachAudio;
+    let at = ac.currentTime;
+    for (const [freq, secs] of (Array.isArray(tone[0]) ? tone : [tone])) {{
+      const o = ac.createOscillator(), g = ac.createGain();
+      o.frequency.value = freq; g.gain.value = 0.2;
+      o.connect(g); g.connect(ac.destination); o.start(at); o.stop(at + secs); at += secs;
+    }}
+  }}
+  function notification(u) {{
+    const N = W.Notification;
+    if (!N || N.permission !== 'granted') return;
+    new N('Time to get up', {{body: u.text, tag: 'coach-reminder'}});
+    W.__coachNotified.push({{id: u.id, text: u.text}});
   }}
   for (const u of items) {{
     if (u.id <= W.__coachLastId) continue;
     W.__coachLastId = u.id;
     W.__coachSpoken.push({{id: u.id, text: u.text, kind: u.kind, muted: muted}});
+    if (notify && u.kind === 'reminder') try {{ notification(u); }} catch (e) {{}}
     if (muted) continue;
     try {{ beep(u.sound); }} catch (e) {{}}
     try {{

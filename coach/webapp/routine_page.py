@@ -135,7 +135,7 @@ def _editor(r: Routine) -> None:
         col = st.column_config
         edited = st.data_editor(
             rows, num_rows="dynamic", key=f"routine_edit_{r.name}", width="stretch",
-            column_config={"exercise": col.SelectboxColumn("exercise", options=list(pose_rules.RULES), required=True),
+            column_config={"exercise": col.SelectboxColumn("exercise", options=list(pose_rules.exercises()), required=True),
                            "hold": col.NumberColumn("hold (s)", min_value=1, max_value=3600),
                            "reps": col.NumberColumn("reps", min_value=1, max_value=1000, step=1),
                            "repeats": col.NumberColumn("repeats", min_value=1, max_value=1000, step=1),
