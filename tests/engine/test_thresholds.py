@@ -35,7 +35,7 @@ def test_the_goal_declares_its_own_targets():
 def test_session_thresholds_are_the_goal_and_timing_parameters(name):
     rule = pose_rules.RULES[name]
     session = session_thresholds(rule)
-    assert session == rule.goal.thresholds() + TIMING_THRESHOLDS
+    assert session == rule.goal.thresholds() + tuple(rule.timing)
     names = [t.name for t in session]
     assert TIMING <= set(names)
     assert not set(names) & {t.name for t in rule.thresholds}  # frame-judging thresholds are not session ones

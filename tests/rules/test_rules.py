@@ -224,7 +224,8 @@ def test_every_rule_declares_thresholds_and_faults():
 def test_every_rule_counts_something_it_can_describe():
     for name, rule in pose_rules.RULES.items():
         goal = rule.goal
-        assert goal.kind in {"hold", "reps", "repeats", "set", "timed"}, name
+        assert goal.kind in {"hold", "reps", "repeats", "set", "timed", "posture"}, name
+        assert (goal.kind == "posture") == rule.monitor, name  # only the all-day monitor counts posture time
         assert (goal.kind == "timed") == (not rule.judged), name  # only a step the camera cannot judge is timed
         assert goal.describe() and goal.parts(), name
         assert all(p.kind != "set" for p in goal.parts()), name  # a set is flat

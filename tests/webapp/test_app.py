@@ -87,15 +87,16 @@ def test_router_offers_the_pages_and_each_one_opens(with_model):
     # (AppTest cannot click function pages in the sidebar: we open them by their registered page hash)
     pages = at._registered_pages
     assert [(p["page_name"], p["url_pathname"]) for p in pages.values()] == [
-        ("Live coach", ""), ("Routine", "routine"), ("Review a clip", "review"), ("Tune thresholds", "tune"),
-        ("History", "history")]
+        ("Live coach", ""), ("Routine", "routine"), ("Desk", "desk"), ("Review a clip", "review"),
+        ("Tune thresholds", "tune"), ("History", "history")]
     opened = {}
     for page_hash, info in pages.items():
         at._page_hash = page_hash
         at.run()
         no_exceptions(at)
         opened[info["page_name"]] = [t.value for t in at.title]
-    assert opened == {"Live coach": ["Live coach"], "Routine": ["Routine"], "Review a clip": ["Review a clip"],
+    assert opened == {"Live coach": ["Live coach"], "Routine": ["Routine"], "Desk": ["Desk"],
+                      "Review a clip": ["Review a clip"],
                       "Tune thresholds": ["Tune thresholds"], "History": ["History"]}
     # what each page opens with
     assert at.title[0].value == "History" and any("Nothing here yet" in i.value for i in at.info)
@@ -153,8 +154,10 @@ def test_live_page_offers_the_bridge_breaths_target_and_explains_lying_and_timed
 
 def test_the_exercise_picker_lists_the_rules_families_and_variants(with_model):
     fams = families()
-    # every registered rule is offered exactly once, grouped by its declared family
-    assert sorted(n for variants in fams.values() for n in variants.values()) == sorted(pose_rules.RULES)
+    # every registered exercise is offered exactly once, grouped by its declared family (the desk
+    # monitor has its own page)
+    assert sorted(n for variants in fams.values() for n in variants.values()) == sorted(pose_rules.exercises())
+    assert "desk_posture" in pose_rules.RULES and "desk_posture" not in pose_rules.exercises()
     at = page("live").run()
     no_exceptions(at)
     assert at.selectbox(key="live_exercise").options == list(fams)
