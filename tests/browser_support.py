@@ -38,6 +38,15 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1400, "height": 1000}
 
 
+def unavailable(reason: str) -> None:
+    """Skip a browser test module (fail it when COACH_REQUIRE_BROWSER=1, as in CI)."""
+    import pytest
+
+    if os.environ.get("COACH_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (COACH_REQUIRE_BROWSER=1: the browser tests must run)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
 def chromium_path() -> str | None:
     """The system Chromium (Debian package), or $COACH_CHROMIUM."""
     for cand in (os.environ.get("COACH_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium",
@@ -245,27 +254,34 @@ def screenshot(page, path: Path, max_height: int = 4000) -> None:
 
 # ------------------------------------------------------------------ the live HUD
 
-# Records every change of the live HUD with the browser's clock: the HUD is
-# re-rendered by a Streamlit fragment every 0.25 s; this observer notes each
-# new version when it lands in the DOM (before it is painted).
-HUD_RECORDER = """() => {
-  if (window.__hudLog) return;
-  window.__hudLog = [];
+def element_recorder(element_id: str, log: str, text: bool = False) -> str:
+    """A script recording every change of an element's data attributes (and,
+    with ``text``, its text) into ``window[log]`` with the browser's clock: a
+    MutationObserver notes each new version when it lands in the DOM (before
+    it is painted)."""
+    return """() => {
+  if (window.%(log)s) return;
+  window.%(log)s = [];
   let last = null;
   const rec = () => {
-    const e = document.getElementById('coach-hud');
+    const e = document.getElementById('%(id)s');
     if (!e) return;
     const d = Object.assign({}, e.dataset);
+    %(text)s
     const key = JSON.stringify(d);
     if (key === last) return;
     last = key;
     d.now = Date.now();
-    window.__hudLog.push(d);
+    window.%(log)s.push(d);
   };
   new MutationObserver(rec).observe(document.body, {subtree: true, childList: true, attributes: true,
                                                     characterData: true});
   rec();
-}"""
+}""" % {"log": log, "id": element_id, "text": "d.text = e.textContent.trim();" if text else ""}
+
+
+# The live HUD (re-rendered by a Streamlit fragment every 0.25 s), change by change.
+HUD_RECORDER = element_recorder("coach-hud", "__hudLog")
 
 
 def install_hud_recorder(page) -> None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Mapping, Sequence
 
+from pose_rules.goals import clock
+
 if TYPE_CHECKING:  # pragma: no cover
     from coach.engine.report import Report
 
@@ -145,12 +147,6 @@ def _count(v: float) -> str:
     return f"{int(round(v))}"
 
 
-def _clock(seconds: float) -> str:
-    s = int(max(0.0, seconds) + 1e-6)
-    h, rest = divmod(s, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
-
-
 def _plural(n: float, word: str) -> str:
     k = int(round(n))
     return f"{k} {word if k == 1 else word + 's'}"
@@ -167,7 +163,7 @@ def describe_result(row: Mapping) -> str:
     "glute_bridge 4 reps", "desk_posture sitting 1:05:00, slouched 12 %"."""
     name = row["exercise"] + ("" if row.get("side", "both") == "both" else f" {row['side']}")
     if row.get("goal") == "sitting":
-        return f"{name} sitting {_clock(_finite(row.get('done')))}, {_slouched(row)}"
+        return f"{name} sitting {clock(_finite(row.get('done')))}, {_slouched(row)}"
     if row.get("goal") in POSTURE_COUNTS:
         return f"{name} {_plural(_finite(row.get('done')), row['goal'][:-1])}"
     unit, target = row.get("unit") or "", row.get("target")
@@ -189,7 +185,7 @@ def describe_results(rows: Sequence[Mapping]) -> list[str]:
         if goal == "sitting":
             desk[r["exercise"]] = len(out)
             title = str(r.get("title") or r["exercise"]).split(" (")[0]  # "Desk posture (sitting)" -> "Desk posture"
-            out.append(f"{title}: sitting {_clock(_finite(r.get('done')))}, {_slouched(r)}")
+            out.append(f"{title}: sitting {clock(_finite(r.get('done')))}, {_slouched(r)}")
         elif goal in POSTURE_COUNTS and r["exercise"] in desk:
             i = desk[r["exercise"]]
             out[i] += f", {_plural(_finite(r.get('done')), goal[:-1])}"

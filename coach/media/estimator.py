@@ -66,7 +66,7 @@ class PoseEstimator:
         validate_bundle(data, check_crc=True, name=str(path))
         self._name = str(path)
         try:
-            with _quiet_stderr():
+            with quiet_stderr():
                 self._landmarker = mediapipe_api.landmarker(data, num_poses, min_detection_confidence,
                                                             min_presence_confidence, min_tracking_confidence)
         except ImportError as e:
@@ -113,7 +113,7 @@ class PoseEstimator:
             if self._first:
                 # The first inference logs graph warnings from C++; keep them off the terminal.
                 self._first = False
-                with _quiet_stderr():
+                with quiet_stderr():
                     result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
             else:
                 result = self._landmarker.detect_for_video(mp_image, self._next_ms(timestamp))
@@ -138,9 +138,10 @@ class PoseEstimator:
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
-    """Silence the C++ side's stderr (file descriptor 2) for a moment. MediaPipe
-    logs start-up warnings there before Python can configure its logging.
+def quiet_stderr():
+    """Silence the C++ side's stderr (file descriptor 2) for a moment: MediaPipe
+    logs start-up warnings there before Python can configure its logging, and
+    OpenCV's camera backends log there when a camera fails to open.
     Set COACH_VERBOSE=1 to see them."""
     if os.environ.get("COACH_VERBOSE"):
         yield

@@ -33,6 +33,7 @@ from typing import Callable, Iterator, TextIO
 
 import numpy as np
 
+from coach.media.estimator import quiet_stderr
 from pose_rules.goals import SITTING, clock
 
 from .desk import DeskRun
@@ -57,29 +58,6 @@ class SourceError(Exception):
 
 
 # ----------------------------------------------------------------------------- frames
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    """OpenCV's backends log to file descriptor 2 when a camera fails to open;
-    keep that off the terminal (COACH_VERBOSE=1 shows it)."""
-    if os.environ.get("COACH_VERBOSE"):
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
 
 def _cv2():
     import cv2
@@ -112,7 +90,7 @@ def open_camera(index: int, capture_factory: Callable | None = None):
     """An opened ``cv2.VideoCapture`` for camera ``index`` (SourceError if it cannot be opened)."""
     cv2 = _cv2()
     factory = capture_factory or cv2.VideoCapture
-    with _quiet_stderr():
+    with quiet_stderr():
         try:
             cap = factory(int(index))
             ok = cap.isOpened()

@@ -161,7 +161,6 @@ def _buttons(session: LiveSession, status: dict, key: str = "desk") -> None:
     on_click (before the rerun), so the labels and the indicator are right at once."""
     paused, snoozed = bool(status.get("paused")), status.get("snoozed_until") is not None
     c1, c2 = st.columns(2)
-    c3 = st
     c1.button("Resume" if paused else "Pause", key=f"{key}_pause", width="stretch",
               icon=":material/play_arrow:" if paused else ":material/pause:",
               help="Pause: the camera's picture is not looked at (the sitting time neither counts nor resets)",
@@ -170,7 +169,7 @@ def _buttons(session: LiveSession, status: dict, key: str = "desk") -> None:
               icon=":material/notifications_active:" if snoozed else ":material/snooze:",
               help=f"No cues or reminders for {SNOOZE_MIN:.0f} minutes (a due reminder comes when the snooze ends)",
               on_click=session.command, args=("unsnooze" if snoozed else "snooze",))
-    c3.button(f"Calibrate: sit upright {CALIBRATE_S:.0f} s", key=f"{key}_calibrate", width="stretch",
+    st.button(f"Calibrate: sit upright {CALIBRATE_S:.0f} s", key=f"{key}_calibrate", width="stretch",
               icon=":material/accessibility_new:", disabled=paused or bool(status.get("calibrating")),
               help="Sit upright, looking at the screen, for a few seconds: the limits then follow your own "
                    "upright posture and this camera",
@@ -227,10 +226,7 @@ def finish(session: LiveSession) -> None:
     if report.summary.frames == 0:
         st.session_state["desk_save_note"] = ("info", "The camera saw nothing, so nothing was added to your history.")
         return
-    from coach.history import KINDS
-
-    kind = "desk" if "desk" in KINDS else "live"
-    st.session_state["desk_save_note"] = save_to_history([report], kind, source="desk camera")
+    st.session_state["desk_save_note"] = save_to_history([report], "desk", source="desk camera")
 
 
 def show_summary(report) -> None:

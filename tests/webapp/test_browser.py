@@ -40,21 +40,15 @@ from coach.engine.thresholds import defaults
 from browser_support import (BIRD_DOG, PHOTOS, chromium_path, fmt_hud, hud, hud_log, install_hud_recorder,
                              launch_chromium, metric, metric_value, new_page, percentile, screenshot, select,
                              selectbox_options, slider, slider_thumb, slider_value, spoken, streamlit_server,
-                             wait_idle, webrtc_frame)
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("COACH_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (COACH_REQUIRE_BROWSER=1: the browser tests must run)", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+                             unavailable, wait_idle, webrtc_frame)
 
 
 if chromium_path() is None:
-    _unavailable("Chromium not found (apt-get install chromium, or set COACH_CHROMIUM)")
+    unavailable("Chromium not found (apt-get install chromium, or set COACH_CHROMIUM)")
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:
-    _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
+    unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
 for _p in (BIRD_DOG, PHOTOS / "Plank" / "1.jpg", PHOTOS / "Plank" / "0.jpg",
            PHOTOS / "Single_Leg_Glute_Bridge" / "1.jpg"):
     if not _p.exists():

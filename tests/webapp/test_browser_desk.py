@@ -25,22 +25,16 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import (CLIPS, chromium_path, launch_chromium, new_page, screenshot, spoken, streamlit_server,
-                             wait_idle, webrtc_frame)
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("COACH_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (COACH_REQUIRE_BROWSER=1: the browser tests must run)", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+from browser_support import (CLIPS, chromium_path, element_recorder, launch_chromium, new_page, screenshot, spoken,
+                             streamlit_server, unavailable, wait_idle, webrtc_frame)
 
 
 if chromium_path() is None:
-    _unavailable("Chromium not found (apt-get install chromium, or set COACH_CHROMIUM)")
+    unavailable("Chromium not found (apt-get install chromium, or set COACH_CHROMIUM)")
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:
-    _unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
+    unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
 
 SEATED = CLIPS / "sittingposture_nvv"
 UPRIGHT, HUNCHED = SEATED / "straight_hf.jpg", SEATED / "hunchback.jpg"
@@ -65,25 +59,7 @@ NOTIFICATION_STUB = """
 """
 
 # every change of the desk indicator, with the browser's clock
-DESK_RECORDER = """() => {
-  if (window.__deskLog) return;
-  window.__deskLog = [];
-  let last = null;
-  const rec = () => {
-    const e = document.getElementById('coach-desk');
-    if (!e) return;
-    const d = Object.assign({}, e.dataset);
-    const key = JSON.stringify(d);
-    if (key === last) return;
-    last = key;
-    d.now = Date.now();
-    d.text = e.textContent.trim();
-    window.__deskLog.push(d);
-  };
-  new MutationObserver(rec).observe(document.body, {subtree: true, childList: true, attributes: true,
-                                                    characterData: true});
-  rec();
-}"""
+DESK_RECORDER = element_recorder("coach-desk", "__deskLog", text=True)
 
 
 @pytest.fixture(scope="module")
