@@ -216,6 +216,10 @@ def keep_pending(folder: Path, record: SessionRecord, why: str) -> SaveResult:
                                          "history the next time it opens")
 
 
+#: The kind of session that is not exercise (the desk monitor): no active day, no streak.
+NOT_EXERCISE = "desk"
+
+
 def _streaks(days: Sequence[date], today: date) -> tuple[int, int]:
     """(current, longest) runs of consecutive days; the current one as of
     ``today``, still counting when the last active day is yesterday."""
@@ -595,13 +599,15 @@ class History:
         return None if value is None else float(value)
 
     def days(self) -> list[date]:
-        """The local dates with at least one session, oldest first."""
+        """The local dates with at least one exercise session, oldest first
+        (a desk posture session is not exercise: it makes no active day)."""
         with self._reading() as conn:
-            rows = conn.execute("SELECT DISTINCT day FROM sessions ORDER BY day").fetchall()
+            rows = conn.execute("SELECT DISTINCT day FROM sessions WHERE kind != ? ORDER BY day",
+                                (NOT_EXERCISE,)).fetchall()
         return [date.fromisoformat(r[0]) for r in rows]
 
     def streak(self, today: date | None = None) -> tuple[int, int]:
-        """(current, longest) run of consecutive active days. The current run
+        """(current, longest) run of consecutive active (exercise) days. The current run
         still counts when the last active day is yesterday (today is not over)."""
         return _streaks(self.days(), today or date.today())
 
@@ -672,5 +678,5 @@ def plan_from_history(routine, notify: Callable[[str], None]):
         return plan(routine, None)
 
 
-__all__ = ["History", "HistoryError", "SaveResult", "data_dir", "save_record", "plan_from_history", "write_pending", "keep_pending",
+__all__ = ["History", "HistoryError", "SaveResult", "NOT_EXERCISE", "data_dir", "save_record", "plan_from_history", "write_pending", "keep_pending",
            "MIGRATIONS", "SCHEMA_VERSION", "DB_NAME", "RESULT_COLUMNS", "BUSY_TIMEOUT_S"]

@@ -9,7 +9,8 @@ Desk page) and ``coach desk`` drive it alike.
   reading, and the sitting time carries on).
 * Cues are for an all-day monitor: a posture fault is shown once it has lasted
   the rule's ``cue_delay_s`` (30 s), and said at most once per
-  ``cue_repeat_min`` (10 min), never while snoozed.
+  ``cue_repeat_min`` (10 min), never while snoozed (a more important fault
+  reaching the screen within ``CUE_UPGRADE_S`` of the cue said is said too).
 * The sitting goal's reminder ("You have been sitting for 30 minutes...") is
   said with a chime (the page also shows a browser notification), followed by
   a short stretch from the person's routine (its steps in turn).
@@ -41,6 +42,8 @@ COMMANDS = ("snooze", "unsnooze", "pause", "resume", "calibrate")
 SNOOZE_MIN = 10.0
 #: Calibration: sit upright this long.
 CALIBRATE_S = 5.0
+#: A more important posture cue within this long after the one said is said too.
+CUE_UPGRADE_S = 5.0
 
 
 def stretch_suggestions(routine: str | None = "Daily stretches") -> tuple[str, ...]:
@@ -83,6 +86,7 @@ class DeskRun:
         self._cal_frames: list[PoseFrame] = []
         self._cal_start: float | None = None
         self._last_cue_t = -math.inf
+        self._last_rank = math.inf  # the priority of the fault last said
         self._reminders = 0
         self.paused = False
 
@@ -135,9 +139,13 @@ class DeskRun:
                     tip = self.suggestions[self._reminders % len(self.suggestions)]
                     self.announcer.event(t, f"A stretch from your routine: {tip}", SUGGESTION, None)
                 self._reminders += 1
-        if st.cue and not self.session.engine.snoozed(t) and t - self._last_cue_t >= 60.0 * self.th["cue_repeat_min"] - 1e-9:
-            if st.faults:  # a posture fault that has lasted cue_delay_s (not "step into view")
-                self._last_cue_t = t
+        if st.cue and st.faults and not self.session.engine.snoozed(t):  # a posture fault that has lasted cue_delay_s
+            rank = self.rule.fault(st.faults[0]).priority
+            since = t - self._last_cue_t
+            # at most once per cue_repeat_min; but when a more important fault shows up just after
+            # (two that began together reach the screen a frame apart), that one is said too
+            if since >= 60.0 * self.th["cue_repeat_min"] - 1e-9 or (since <= CUE_UPGRADE_S and rank < self._last_rank):
+                self._last_cue_t, self._last_rank = t, rank
                 self.announcer.event(t, st.cue, CUE, None)
         return st, st.status
 

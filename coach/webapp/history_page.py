@@ -17,6 +17,7 @@ import streamlit as st
 import pose_rules
 from coach.history import History, HistoryError, record_from_reports, save_record
 from coach.history.records import POSTURE_COUNTS, describe_results
+from coach.history.store import NOT_EXERCISE
 from pose_rules.goals import clock
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -60,10 +61,12 @@ def _cue(exercise: str, fault: str) -> str:
 
 def calendar_data(sessions: list[dict], today: date, weeks: int = CALENDAR_WEEKS) -> list[dict]:
     """One row per day of the last ``weeks`` weeks (to ``today``; fewer when
-    the history is younger): {date, week (its Monday), weekday, sessions}."""
+    the history is younger): {date, week (its Monday), weekday, sessions}
+    (exercise sessions: the desk monitor has its own chart)."""
     counts: dict[date, int] = defaultdict(int)
     for s in sessions:
-        counts[date.fromisoformat(s["day"])] += 1
+        if s.get("kind") != NOT_EXERCISE:
+            counts[date.fromisoformat(s["day"])] += 1
     first = min(counts, default=today)
     start = max(_monday(first), _monday(today) - timedelta(weeks=weeks - 1))
     rows, d = [], start

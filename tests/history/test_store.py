@@ -190,6 +190,18 @@ def test_record_from_a_routine_of_reports_and_a_goal_set():
 
 # ----------------------------------------------------------------------------- questions
 
+def test_a_desk_day_is_no_exercise_day(data):
+    """The desk monitor's sessions are kept and listed, but make no active day and no streak."""
+    with History() as h:
+        h.add(record(result("plank", 30.0), when=T0))
+        h.add(record(result("desk_posture", 3600.0), when=T0 + timedelta(days=1), kind="desk"))
+        first = T0.astimezone().date()
+        assert h.days() == [first]
+        assert h.streak(first + timedelta(days=1)) == (1, 1)  # the desk day does not extend the run
+        assert h.streak(first + timedelta(days=2)) == (0, 1)
+        assert [s["kind"] for s in h.sessions()] == ["desk", "live"]
+
+
 def test_best_streak_csv_and_delete_on_known_data(data):
     days = [0, 1, 2, 5, 6, 10]  # runs of 3, 2 and 1 days
     with History() as h:

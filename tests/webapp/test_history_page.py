@@ -117,6 +117,8 @@ def test_chart_data_on_known_rows():
     assert cal[-1] == {"date": today.isoformat(), "week": (today - timedelta(days=today.weekday())).isoformat(),
                        "weekday": hp.WEEKDAYS[today.weekday()], "sessions": 1}
     assert sum(r["sessions"] for r in cal) == 3 and cal[0]["weekday"] == "Mon"
+    desk = dict(sessions[0], kind="desk")  # a desk session is no exercise session: not on the calendar
+    assert hp.calendar_data(sessions + [desk], today) == cal
     prog = hp.progress_data(results, "plank", "hold")
     assert [r["value"] for r in prog] == [20.0, 25.0, 30.0] and {r["target"] for r in prog} == {60.0}
     bal = hp.balance_data(results)
