@@ -169,6 +169,48 @@ def _video_frames(path: Path, args, desc: str) -> list:
     return frames
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("expected 0 (one per core) or more")
+    return n
+
+
+def _parallel(args, rule) -> bool:
+    """Whether a video is analysed in several processes: --jobs above 1, and
+    nothing that needs the pictures in order (--annotated) or judges only some
+    frames (a monitor's judge_fps)."""
+    from coach.session.parallel import resolve_jobs
+
+    jobs = resolve_jobs(getattr(args, "jobs", 1))
+    if jobs <= 1:
+        return False
+    if args.annotated or rule.judge_fps:
+        why = "--annotated draws on the frames in order" if args.annotated else f"{rule.name} judges few frames"
+        print(f"coach: analysing in one process ({why})", file=sys.stderr)
+        return False
+    return True
+
+
+def _parallel_frames(path: Path, args):
+    """The poses of every frame of a video, estimated in --jobs processes."""
+    from coach.media.models import ensure_model
+    from coach.media.video import probe
+    from coach.session.parallel import parallel_poses, resolve_jobs
+
+    info = probe(path)
+    model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
+    jobs = resolve_jobs(args.jobs)
+    duration = info.duration or (info.frame_count / info.fps if info.fps else 0.0)
+    with _progress(info.frame_count, f"estimating poses ({jobs} processes)", not args.quiet) as bar:
+        frames = parallel_poses(path, model, jobs, duration_s=duration, max_side=args.max_side,
+                                on_segment=bar.update)
+    return frames, info, str(model)
+
+
 def cmd_analyze(args) -> int:
     import pose_rules
     from coach.core.pose import PoseTrack
@@ -202,6 +244,10 @@ def cmd_analyze(args) -> int:
         total, model = len(track), track.meta.get("model")
         frames = track_frames(track, _track_images(track, args.annotated is not None, args.annotated_max_side))
         fps = (len(track) - 1) / track.duration if len(track) > 1 and track.duration > 0 else 30.0
+    elif _parallel(args, rule):
+        frames, info, model_path = _parallel_frames(src, args)
+        total, model, fps = len(frames), f"{args.variant} ({model_path})", info.fps or 30.0
+        frames = ((None, f) for f in frames)
     else:
         info, frames, model_path = _video_source(src, args, rule.judge_fps)
         total, model, fps = info.frame_count, f"{args.variant} ({model_path})", info.fps or 30.0
@@ -637,6 +683,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--save-track", metavar="FILE", help="also save the landmark track (video input)")
     a.add_argument("--save", action="store_true",
                    help="keep the result in your session history (numbers only; see `coach history`)")
+    a.add_argument("--jobs", type=_jobs, default=1, metavar="N",
+                   help="estimate the poses of a video in N processes, each on a segment of the clip "
+                        "(0: one per core; default 1); not with --annotated")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     model_opts(a)
     a.set_defaults(func=cmd_analyze)

@@ -337,7 +337,7 @@ class _Stopped(Exception):
     pass
 
 
-def _decode_worker(src: _Source, max_side, out: queue.Queue, stop: threading.Event) -> None:
+def _decode_worker(src: _Source, max_side, out: queue.Queue, stop: threading.Event, start_s: float = 0.0) -> None:
     def put(item) -> None:
         while not stop.is_set():
             try:
@@ -358,6 +358,9 @@ def _decode_worker(src: _Source, max_side, out: queue.Queue, stop: threading.Eve
         fps = _fps_of(stream) or 30.0
         time_base = stream.time_base
         first_pts = None
+        if start_s > 0 and time_base:  # from the keyframe at or before start_s; times still from the clip's start
+            first_pts = stream.start_time if stream.start_time is not None else 0
+            container.seek(first_pts + int(start_s / time_base), stream=stream, backward=True, any_frame=False)
         last_ts = None
         count = 0
         size = None  # (w, h) of the converted frame, before rotation
@@ -374,6 +377,8 @@ def _decode_worker(src: _Source, max_side, out: queue.Queue, stop: threading.Eve
                 else:
                     ts = 0.0 if last_ts is None else last_ts + 1.0 / fps
                 last_ts = ts
+                if ts < start_s - 1e-6:
+                    continue  # decoded from the keyframe on, given from start_s
                 if size is None:
                     size = _scaled_size(frame.width, frame.height, max_side)
                 if size != (frame.width, frame.height) or frame.format.name != "rgb24":
@@ -404,7 +409,7 @@ def _decode_worker(src: _Source, max_side, out: queue.Queue, stop: threading.Eve
             put(_Failure(VideoError(f"{src.name}: no frames could be decoded")))
             return
         expected = int(stream.frames or 0)
-        if not warned and expected > 0 and count < expected - 1:
+        if not warned and not start_s and expected > 0 and count < expected - 1:
             put(_Warning(
                 f"{src.name}: only {count} of {expected} frames could be decoded "
                 "(the file is probably truncated)"
@@ -428,7 +433,8 @@ def _decode_worker(src: _Source, max_side, out: queue.Queue, stop: threading.Eve
 
 
 def iter_frames(
-    path: VideoSource, max_side: int | None = None, prefetch: int = 8, *, name: str | None = None
+    path: VideoSource, max_side: int | None = None, prefetch: int = 8, *, name: str | None = None,
+    start_s: float = 0.0,
 ) -> Iterator[tuple[np.ndarray, float]]:
     """Yield ``(rgb, timestamp)`` for each frame of the clip at *path*.
 
@@ -447,19 +453,23 @@ def iter_frames(
     A missing, empty or unreadable file raises :class:`VideoError` right away;
     decoding errors are raised as :class:`VideoError` while iterating, except a
     corrupt tail after some good frames, which only emits a ``RuntimeWarning``.
+
+    *start_s*: begin at that time (seconds from the clip's start): the decoder
+    seeks to the keyframe at or before it and gives the frames from it on,
+    with the same timestamps as when decoding from the start.
     """
     if max_side is not None and max_side < 1:
         raise ValueError("max_side must be a positive number of pixels")
     src = _source(path, name)
-    return _iterate(src, max_side, max(1, int(prefetch)))
+    return _iterate(src, max_side, max(1, int(prefetch)), max(0.0, float(start_s)))
 
 
-def _iterate(src: _Source, max_side, prefetch: int) -> Iterator[tuple[np.ndarray, float]]:
+def _iterate(src: _Source, max_side, prefetch: int, start_s: float = 0.0) -> Iterator[tuple[np.ndarray, float]]:
     out: queue.Queue = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
     thread = threading.Thread(
         target=_decode_worker,
-        args=(src, max_side, out, stop),
+        args=(src, max_side, out, stop, start_s),
         name=f"decode:{src.name}",
         daemon=True,
     )
