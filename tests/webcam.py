@@ -59,29 +59,32 @@ def photo_to_y4m(src: str | Path, dst: str | Path, seconds: float, max_side: int
     return _write((rgb for _ in range(int(seconds * fps))), Path(dst), fps)
 
 
+def _read(src) -> np.ndarray:
+    bgr = cv2.imread(str(src))
+    if bgr is None:
+        raise ValueError(f"cannot read {src}")
+    return bgr
+
+
 def photos_to_y4m(segments, dst: str | Path, max_side: int = 480, fps: int = 10) -> int:
     """Several still photos one after another, each for its seconds: a person
     moving from one exercise to the next. ``segments``: (photo, seconds,
     mirrored) tuples; a mirrored photo shows the person's other side (a side
     plank on the other forearm). The photos must have one size. A segment
-    whose photo is None is an empty grey picture (nobody in view): between two
+    whose photo is None (also the first) is an empty grey picture (nobody in view): between two
     different poses it makes MediaPipe look for the body again, as a person
     getting up to change position would (a hard cut from one photo to another
     leaves its tracker on the old body outline)."""
     def frames():
-        size = None
+        size = next((_size(*_read(s).shape[1::-1], max_side) for s, _, _ in segments if s is not None), None)
+        if size is None:
+            raise ValueError("photos_to_y4m needs at least one photo")
         for src, seconds, mirror in segments:
             if src is None:
                 for _ in range(int(round(seconds * fps))):
                     yield np.full((size[1], size[0], 3), 200, np.uint8)
                 continue
-            bgr = cv2.imread(str(src))
-            if bgr is None:
-                raise ValueError(f"cannot read {src}")
-            h, w = bgr.shape[:2]
-            if size is None:
-                size = _size(w, h, max_side)
-            rgb = cv2.cvtColor(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+            rgb = cv2.cvtColor(cv2.resize(_read(src), size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
             if mirror:
                 rgb = np.ascontiguousarray(rgb[:, ::-1])
             for _ in range(int(round(seconds * fps))):
