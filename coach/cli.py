@@ -353,12 +353,11 @@ def cmd_desk(args) -> int:
     print(format_summary(report), file=sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         _write_json(report, args.json)
-    if args.no_save:
-        pass
-    elif outcome.frames:
-        _save_to_history(report, label, kind="desk")
-    else:
-        print("history: nothing to save (no picture was judged)", file=sys.stderr)
+    if not args.no_save:
+        if outcome.frames:
+            _save_to_history(report, label, kind="desk")
+        else:
+            print("history: nothing to save (no picture was judged)", file=sys.stderr)
     return 0
 
 

@@ -284,6 +284,20 @@ def element_recorder(element_id: str, log: str, text: bool = False) -> str:
 HUD_RECORDER = element_recorder("coach-hud", "__hudLog")
 
 
+def poll(page, read, pred, timeout_s: float, what: str, context, interval_ms: int = 250) -> dict:
+    """``read(page)`` (a dict of data attributes) until ``pred`` holds on it;
+    after ``timeout_s`` an AssertionError naming ``what``, with ``context()``
+    (lines that help to read the failure)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        d = read(page)
+        if d and pred(d):
+            return d
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}\n{context()}")
+        page.wait_for_timeout(interval_ms)
+
+
 def install_hud_recorder(page) -> None:
     page.evaluate(HUD_RECORDER)
 

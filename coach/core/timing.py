@@ -64,4 +64,21 @@ class FrameClock:
         return Tick(t, min(gap, self.max_gap_s))
 
 
-__all__ = ["MAX_FRAME_GAP_S", "BREAK_GAP_S", "Tick", "FrameClock"]
+class RateLimit:
+    """At most ``max_fps`` frames a second, by frame time (a monitor's
+    ``judge_fps``): :meth:`take` says whether a frame is to be used, i.e.
+    at least ``1 / max_fps`` after the last one taken (a frame back in time
+    is taken: a new stream). None or 0: every frame."""
+
+    def __init__(self, max_fps: float | None):
+        self.every = 1.0 / max_fps if max_fps else 0.0
+        self.last: float | None = None
+
+    def take(self, t: float) -> bool:
+        if self.every and self.last is not None and 0.0 <= t - self.last < self.every - 1e-6:
+            return False
+        self.last = t
+        return True
+
+
+__all__ = ["MAX_FRAME_GAP_S", "BREAK_GAP_S", "Tick", "FrameClock", "RateLimit"]

@@ -33,6 +33,7 @@ from typing import Callable, Iterator, TextIO
 
 import numpy as np
 
+from coach.core.timing import RateLimit
 from coach.media.estimator import quiet_stderr
 from pose_rules.goals import SITTING, clock
 
@@ -159,14 +160,12 @@ def file_frames(path: str | Path, judge_fps: float, *, realtime: bool = True, ma
     clock unless ``realtime`` is False. VideoError when it cannot be read."""
     from coach.media.video import iter_frames
 
-    every = 1.0 / judge_fps if judge_fps else 0.0
-    last: float | None = None
+    limit = RateLimit(judge_fps)
     wall0 = time.monotonic()
     with contextlib.closing(iter_frames(path, max_side=max_side, prefetch=4)) as decoded:
         for rgb, t in decoded:
-            if every and last is not None and 0.0 <= t - last < every - 1e-6:
+            if not limit.take(t):
                 continue
-            last = t
             if realtime:
                 wait = wall0 + t - time.monotonic()
                 if wait > 0:

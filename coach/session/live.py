@@ -32,7 +32,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from coach.core.pose import PoseFrame
-from coach.core.timing import FrameClock
+from coach.core.timing import FrameClock, RateLimit
 from coach.engine.hud import COACHING, PHASES, STOPPED, WAITING, HudView, phase_view
 from coach.engine.report import Report
 from coach.media.annotate import GuideAnnotator, HudAnnotator, SkeletonAnnotator
@@ -153,6 +153,7 @@ class LiveSession:
                                 setup_hold_s=self._setup_hold_s, calibrate_s=self._calibrate_s,
                                 calibration=self._calibration)
         self._thresholds_cache = None
+        self._judge = RateLimit(self._rule.judge_fps)  # a monitor judges a frame or two a second
         mv = self._run.th["min_visibility"]
         self._skeleton = SkeletonAnnotator(mv)
         self._guide = GuideAnnotator(self._rule, mv)
@@ -169,7 +170,6 @@ class LiveSession:
         self._processed_at: float | None = None
         self._person = False
         self._error: str | None = None
-        self._judged_t: float | None = None
         self._last_drawn: tuple | None = None  # (state, frame, raw status) of the last judged frame
         self._new_run()
 
@@ -186,6 +186,7 @@ class LiveSession:
             self._calibration_dict = self._calibration.to_dict() if self._calibration is not None else None
         if self._run.rule is not self._rule:  # a routine went on to its next step
             self._rule, self._thresholds_cache = self._run.rule, None
+            self._judge = RateLimit(self._rule.judge_fps)
         if self._run.th != self._thresholds_cache:
             self._thresholds_cache = self._run.th
             mv = self._run.th["min_visibility"]
@@ -252,8 +253,7 @@ class LiveSession:
                 out = (img // 4).astype(np.uint8)
                 hud(out, view)
                 return out
-            every = 1.0 / self._rule.judge_fps if self._rule.judge_fps else 0.0
-            if every and self._judged_t is not None and 0.0 <= t - self._judged_t < every - 1e-6:
+            if not self._judge.take(t):
                 # a monitor judges a frame or two a second: the others show the last judgement
                 view, hud, (skeleton, guide), last = self._view_locked(), self._hud, \
                     (self._skeleton, self._guide), self._last_drawn
@@ -267,7 +267,6 @@ class LiveSession:
                         skeleton(out, SimpleNamespace(frame=frame, status=raw_status))
                 hud(out, view)
                 return out
-            self._judged_t = t
             est, generation = self._estimator, self._generation
             self._busy += 1
         frame, error = None, None

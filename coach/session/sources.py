@@ -11,6 +11,7 @@ from typing import Iterator
 import numpy as np
 
 from coach.core.pose import PoseFrame, PoseTrack
+from coach.core.timing import RateLimit
 
 
 def video_frames(source, model, *, max_side: int | None = None, name: str | None = None,
@@ -27,12 +28,10 @@ def video_frames(source, model, *, max_side: int | None = None, name: str | None
 
     with PoseEstimator(model) as est, \
             contextlib.closing(iter_frames(source, max_side=max_side, name=name, prefetch=prefetch)) as decoded:
-        every, last = (1.0 / max_fps if max_fps else 0.0), None
+        limit = RateLimit(max_fps)
         for rgb, t in decoded:
-            if every and last is not None and 0.0 <= t - last < every - 1e-6:
-                continue
-            last = t
-            yield rgb, est.process(rgb, t)
+            if limit.take(t):
+                yield rgb, est.process(rgb, t)
 
 
 def track_frames(track: PoseTrack, images: Iterator[np.ndarray] | None = None

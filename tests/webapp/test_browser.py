@@ -38,7 +38,7 @@ import pose_rules
 from coach.engine.thresholds import defaults
 
 from browser_support import (BIRD_DOG, PHOTOS, chromium_path, fmt_hud, hud, hud_log, install_hud_recorder,
-                             launch_chromium, metric, metric_value, new_page, percentile, screenshot, select,
+                             launch_chromium, metric, metric_value, new_page, percentile, poll, screenshot, select,
                              selectbox_options, slider, slider_thumb, slider_value, spoken, streamlit_server,
                              unavailable, wait_idle, webrtc_frame)
 
@@ -148,14 +148,7 @@ def _context(page, app) -> str:
 
 def wait_hud(page, app, pred, timeout_s: float, what: str) -> dict:
     """Poll the live HUD until ``pred(dataset)`` holds; a readable failure otherwise."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        d = hud(page)
-        if d and pred(d):
-            return d
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}\n{_context(page, app)}")
-        page.wait_for_timeout(200)
+    return poll(page, hud, pred, timeout_s, what, lambda: _context(page, app), 200)
 
 
 def _int(d: dict, k: str) -> int:

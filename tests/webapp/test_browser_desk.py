@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import (CLIPS, chromium_path, element_recorder, launch_chromium, new_page, screenshot, spoken,
+from browser_support import (CLIPS, chromium_path, element_recorder, launch_chromium, new_page, poll, screenshot, spoken,
                              streamlit_server, unavailable, wait_idle, webrtc_frame)
 
 
@@ -114,14 +114,7 @@ def _context(page, app) -> str:
 
 
 def wait_desk(page, app, pred, timeout_s: float, what: str) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        d = desk(page)
-        if d and pred(d):
-            return d
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}\n{_context(page, app)}")
-        page.wait_for_timeout(250)
+    return poll(page, desk, pred, timeout_s, what, lambda: _context(page, app))
 
 
 def button(page, label: str):
