@@ -66,7 +66,7 @@ def _read(src) -> np.ndarray:
     return bgr
 
 
-def photos_to_y4m(segments, dst: str | Path, max_side: int = 480, fps: int = 10) -> int:
+def photos_to_y4m(segments, dst: str | Path, max_side: int = 480, fps: int = 10, numbered: bool = False) -> int:
     """Several still photos one after another, each for its seconds: a person
     moving from one exercise to the next. ``segments``: (photo, seconds,
     mirrored) tuples; a mirrored photo shows the person's other side (a side
@@ -74,7 +74,14 @@ def photos_to_y4m(segments, dst: str | Path, max_side: int = 480, fps: int = 10)
     whose photo is None (also the first) is an empty grey picture (nobody in view): between two
     different poses it makes MediaPipe look for the body again, as a person
     getting up to change position would (a hard cut from one photo to another
-    leaves its tracker on the old body outline)."""
+    leaves its tracker on the old body outline). ``numbered``: each frame carries
+    its number (the latency test pattern, :func:`coach.evaluation.latency.stamp_code`)."""
+    def numbered_frames():
+        from coach.evaluation.latency import stamp_code
+
+        for n, rgb in enumerate(frames()):
+            yield stamp_code(rgb, n)
+
     def frames():
         size = next((_size(*_read(s).shape[1::-1], max_side) for s, _, _ in segments if s is not None), None)
         if size is None:
@@ -89,4 +96,4 @@ def photos_to_y4m(segments, dst: str | Path, max_side: int = 480, fps: int = 10)
                 rgb = np.ascontiguousarray(rgb[:, ::-1])
             for _ in range(int(round(seconds * fps))):
                 yield rgb
-    return _write(frames(), Path(dst), fps)
+    return _write(numbered_frames() if numbered else frames(), Path(dst), fps)

@@ -26,10 +26,11 @@ from coach.session.live import LiveSession, LiveSnapshot
 
 from .common import (LYING_NOTE, PRIVACY_NOTE, exercise_picker, get_model, profile_picker, save_to_history,
                      summary_metrics)
+from .rtc import install as install_low_latency_receiver
 
 log = logging.getLogger(__name__)
 
-HUD_REFRESH_S = 0.25
+HUD_REFRESH_S = 0.1
 #: Background colour of the panel for each tone of the HUD view
 TONE_BG = {GOOD_TONE: "#1e9e4a", FAULT_TONE: "#d33a2c", POSITION_TONE: "#e0a21a", UNSEEN_TONE: "#777777",
            READY_TONE: "#2d6cdf", IDLE_TONE: "#444444"}
@@ -80,6 +81,7 @@ def _frames_callback(session: LiveSession):
 def camera_stream(key: str, session: LiveSession):
     """The browser's camera (streamlit-webrtc) with START / STOP, its frames
     judged by ``session`` and shown annotated. Returns the streamer's context."""
+    install_low_latency_receiver()
     return webrtc_streamer(
         key=key,
         mode=WebRtcMode.SENDRECV,
@@ -166,8 +168,8 @@ def speech_html(utterances: list, epoch: int, muted: bool, notify: bool = False)
     JavaScript), which has the user's click on START, so browsers allow sound.
     With ``notify``, a "reminder" also shows a browser notification (when the
     person allowed them; silently nothing otherwise), muted or not.
-    ``window.__coachSpoken`` records what was said, ``__coachSounds`` the
-    sounds played and ``__coachNotified`` the notifications (read by the browser tests)."""
+    ``window.__coachSpoken`` records what was said (``at``: when, wall clock ms),
+    ``__coachSounds`` the sounds played and ``__coachNotified`` the notifications (read by the browser tests)."""
     items = [{"id": u.id, "text": u.text, "kind": u.kind, "sound": u.sound} for u in utterances]
     return f"""<span data-coach-speech="{epoch}:{items[-1]['id'] if items else 0}" style="display:none"></span>
 <script>
@@ -203,7 +205,7 @@ def speech_html(utterances: list, epoch: int, muted: bool, notify: bool = False)
   for (const u of items) {{
     if (u.id <= W.__coachLastId) continue;
     W.__coachLastId = u.id;
-    W.__coachSpoken.push({{id: u.id, text: u.text, kind: u.kind, muted: muted}});
+    W.__coachSpoken.push({{id: u.id, text: u.text, kind: u.kind, muted: muted, at: Date.now()}});
     if (notify && u.kind === 'reminder') try {{ notification(u); }} catch (e) {{}}
     if (muted) continue;
     try {{ beep(u.sound); }} catch (e) {{}}
