@@ -179,36 +179,78 @@ def _jobs(text: str) -> int:
     return n
 
 
-def _parallel(args, rule) -> bool:
-    """Whether a video is analysed in several processes: --jobs above 1, and
-    nothing that needs the pictures in order (--annotated) or judges only some
-    frames (a monitor's judge_fps)."""
-    from coach.session.parallel import resolve_jobs
+class _Given(argparse.Action):
+    """Stores the option's value and notes that it was given (a folder's --jobs defaults to one per core)."""
 
-    jobs = resolve_jobs(getattr(args, "jobs", 1))
-    if jobs <= 1:
-        return False
-    if args.annotated or rule.judge_fps:
-        why = "--annotated draws on the frames in order" if args.annotated else f"{rule.name} judges few frames"
-        print(f"coach: analysing in one process ({why})", file=sys.stderr)
-        return False
-    return True
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
 
 
-def _parallel_frames(path: Path, args):
-    """The poses of every frame of a video, estimated in --jobs processes."""
-    from coach.media.models import ensure_model
+def _parallel(args, rule, path: Path):
+    """The clip's VideoInfo when it is analysed in several processes (--jobs:
+    0, the default, is one per core), else None: --jobs 1, a monitor's
+    judge_fps (it judges few frames), or a clip too short for two segments (no
+    processes are started for it)."""
     from coach.media.video import probe
-    from coach.session.parallel import parallel_poses, resolve_jobs
+    from coach.session.parallel import plan_segments, resolve_jobs
 
+    jobs = resolve_jobs(getattr(args, "jobs", 0))
+    if jobs <= 1:
+        return None
+    if rule.judge_fps:
+        if getattr(args, "jobs_given", False):
+            print(f"coach: analysing in one process ({rule.name} judges few frames)", file=sys.stderr)
+        return None
     info = probe(path)
+    if len(plan_segments(_duration(info), jobs)) < 2:
+        return None
+    return info
+
+
+def _duration(info) -> float:
+    return info.duration or (info.frame_count / info.fps if info.fps else 0.0)
+
+
+def _parallel_frames(path: Path, args, info):
+    """The poses of every frame of a video, estimated in --jobs processes;
+    returns them with the ParallelClip, whose processes stay for the annotated
+    video (:func:`_parallel_video` closes it) and the model path."""
+    from coach.media.models import ensure_model
+    from coach.session.parallel import ParallelClip, plan_segments, resolve_jobs
+
     model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
-    jobs = resolve_jobs(args.jobs)
-    duration = info.duration or (info.frame_count / info.fps if info.fps else 0.0)
-    with _progress(info.frame_count, f"estimating poses ({jobs} processes)", not args.quiet) as bar:
-        frames = parallel_poses(path, model, jobs, duration_s=duration, max_side=args.max_side,
-                                on_segment=bar.update)
-    return frames, info, str(model)
+    segments = plan_segments(_duration(info), resolve_jobs(args.jobs))
+    clip = ParallelClip(path, model, segments, max_side=args.max_side, frame_count=info.frame_count).__enter__()
+    try:
+        with _progress(info.frame_count, f"estimating poses ({len(segments)} processes)", not args.quiet) as bar:
+            frames = clip.poses(on_frames=bar.update)
+    except BaseException:
+        clip.close(abandon=True)
+        raise
+    if not args.annotated:
+        clip.close()
+    return clip, frames, str(model)
+
+
+def _parallel_video(clip, states: list, args, annotate, fps: float) -> bool:
+    """Pass 3 of a parallel analysis: the annotated video, a segment in each
+    process, joined into --annotated (written whole or not at all); closes
+    the clip's processes. Whether a video was written."""
+    from coach.session.loop import OutputFile
+
+    try:
+        if not states:
+            clip.close()
+            return False
+        with _progress(len(states), f"annotated video ({len(clip.segments)} processes)", not args.quiet) as bar, \
+                OutputFile(args.annotated) as tmp:
+            clip.render(states, annotate, tmp, fps=fps, video_max_side=args.annotated_max_side, on_frames=bar.update)
+    except BaseException:
+        clip.close(abandon=True)
+        raise
+    clip.close()
+    return True
 
 
 def cmd_analyze(args) -> int:
@@ -216,8 +258,12 @@ def cmd_analyze(args) -> int:
     from coach.core.pose import PoseTrack
     from coach.engine.report import format_summary
     from coach.session.loop import CallbackSink, Session, TrackSink, VideoSink, default_annotator, run
+    from coach.session import batch
     from coach.session.sources import track_frames
 
+    specs = [args.input, *getattr(args, "more", [])] if args.input else []
+    if len(specs) > 1 or batch.is_many(args.input):  # a folder, a pattern, several files
+        return _analyze_many(args, specs)
     src = _input_file(args.input) if args.input else DEFAULT_SAMPLE  # before asking for the exercise
     exercise = args.exercise
     outputs = [("--json", args.json), ("--annotated", args.annotated)]
@@ -227,7 +273,7 @@ def cmd_analyze(args) -> int:
     _check_outputs(outputs, inputs)
     if args.input is None:
         print(f"coach: no input given; analysing the bundled sample {src.name}", file=sys.stderr)
-    track = None
+    track = clip = None  # clip: the processes of a parallel analysis
     if src.suffix.lower() == ".npz":
         track = PoseTrack.load(src)
         exercise = exercise or track.meta.get("exercise")
@@ -244,8 +290,8 @@ def cmd_analyze(args) -> int:
         total, model = len(track), track.meta.get("model")
         frames = track_frames(track, _track_images(track, args.annotated is not None, args.annotated_max_side))
         fps = (len(track) - 1) / track.duration if len(track) > 1 and track.duration > 0 else 30.0
-    elif _parallel(args, rule):
-        frames, info, model_path = _parallel_frames(src, args)
+    elif (info := _parallel(args, rule, src)) is not None:
+        clip, frames, model_path = _parallel_frames(src, args, info)
         total, model, fps = len(frames), f"{args.variant} ({model_path})", info.fps or 30.0
         frames = ((None, f) for f in frames)
     else:
@@ -255,15 +301,21 @@ def cmd_analyze(args) -> int:
             fps = min(fps, rule.judge_fps)
             total = max(1, math.ceil(info.frame_count * fps / info.fps))
     sinks: list = []
-    if args.annotated:
+    states: list = []  # the engine's states, for a video drawn by the processes
+    if args.annotated and clip is None:
         sinks.append(VideoSink(default_annotator(rule, th), args.annotated, fps=fps,
                                max_side=args.annotated_max_side, name=Path(args.annotated).name))
+    elif args.annotated:
+        sinks.append(CallbackSink(lambda item: states.append(item.state)))
     saver = TrackSink() if (args.save_track and track is None) else None
     if saver is not None:
         sinks.append(saver)
     with _progress(total, "analysing", not args.quiet) as bar:
         sinks.append(CallbackSink(lambda item: bar.update(1)))
         report = run(frames, Session(rule, overrides, source=str(src), model=model, sinks=sinks))
+    annotated = bool(args.annotated and clip is None and sinks[0].writer is not None)
+    if args.annotated and clip is not None:
+        annotated = _parallel_video(clip, states, args, default_annotator(rule, th), fps)
     saved = None
     if saver is not None:
         saved = _save_track(saver.track({"source": str(src), "model": args.variant, "exercise": rule.name}),
@@ -271,13 +323,75 @@ def cmd_analyze(args) -> int:
     print(format_summary(report), file=sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         _write_json(report, args.json)
-    if args.annotated and sinks[0].writer is not None:
+    if annotated:
         print(f"annotated video: {args.annotated}", file=sys.stderr)
     if saved is not None:
         print(f"landmark track: {saved}", file=sys.stderr)
     if args.save:
         _save_to_history(report, src)
     return 0
+
+
+def _analyze_many(args, specs: list[str]) -> int:
+    """``coach analyze`` on a folder, a glob pattern or several files
+    (coach/session/batch.py): 0 every clip analysed, 1 some failed, 2 none."""
+    import pose_rules
+    from coach.session import batch
+    from coach.session.parallel import resolve_jobs
+
+    for opt, given in (("--json", args.json), ("--annotated", args.annotated), ("--save-track", args.save_track),
+                       ("--save", args.save)):
+        if given:
+            raise CliError(f"{opt} is for one clip; for several use --summary FILE.csv|FILE.json, --json-dir DIR")
+    try:
+        paths = batch.expand(specs)
+        for dest in args.summary or []:
+            batch.check_summary_name(dest)
+        if args.ray:
+            batch.import_ray()
+    except batch.BatchError as e:
+        raise CliError(str(e)) from None
+    if args.json_dir and not Path(args.json_dir).is_dir():
+        if not Path(args.json_dir).parent.is_dir() or Path(args.json_dir).exists():
+            raise CliError(f"--json-dir {args.json_dir}: not a folder (nor can it be made)")
+    reports = batch.report_names(paths, args.json_dir) if args.json_dir and Path(args.json_dir).is_dir() else []
+    _check_outputs([("--summary", d) for d in args.summary or []] + [("--json-dir", r) for r in reports],
+                   [*paths, _thresholds_file(args.thresholds), args.model])
+    videos = [p for p in paths if p.suffix.lower() != batch.TRACK_SUFFIX]
+    if videos and not args.exercise:
+        raise CliError(f"--exercise is required for the videos (see `coach exercises`), e.g. {videos[0]}")
+    profile = {}
+    if args.thresholds:
+        from coach.engine.profiles import load_named
+
+        profile = load_named(args.thresholds)
+    if args.exercise:  # a bad target or threshold: one line before any work
+        rule = pose_rules.get_rule(args.exercise)
+        rule.resolve({**profile.get(rule.name, {}), **rule.target(args.target)})
+    model = None
+    if videos:
+        from coach.media.models import ensure_model
+
+        model = str(ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr)))
+    opts = batch.Options(exercise=args.exercise, target=args.target, profile=profile, max_side=args.max_side,
+                         model_label=f"{args.variant} ({model})" if model else None, full_report=bool(args.json_dir))
+    if args.json_dir:
+        Path(args.json_dir).mkdir(exist_ok=True)
+
+    try:
+        outcome = batch.run_batch(paths, opts, model, jobs=resolve_jobs(args.jobs if args.jobs_given else 0),
+                                  ray_address=args.ray, show_progress=not args.quiet, json_dir=args.json_dir,
+                                  on_report=lambda dest, report: _write_json(report, str(dest)))
+    except batch.BatchError as e:
+        raise CliError(str(e)) from None
+    print(batch.format_table(outcome))
+    for dest in args.summary or []:
+        with _output_file(dest) as tmp:
+            tmp.write_text(batch.summary_text(outcome, dest, opts), encoding="utf-8")
+        print(f"summary: {dest}", file=sys.stderr)
+    if args.json_dir:
+        print(f"reports: {args.json_dir}", file=sys.stderr)
+    return outcome.exit_status
 
 
 def _save_to_history(report, source, kind: str = "clip") -> None:
@@ -669,7 +783,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="downscale frames so the longer side is at most this before inference (default: no)")
 
     a = sub.add_parser("analyze", aliases=["analyse"], help="analyse a video or a landmark track")
-    a.add_argument("input", nargs="?", help="video file or landmark track (.npz); default: a bundled sample")
+    a.add_argument("input", nargs="?", help="video file or landmark track (.npz), or a folder or a quoted glob "
+                                            "pattern ('clips/*.mp4') of them; default: a bundled sample")
+    a.add_argument("more", nargs="*", help=argparse.SUPPRESS)  # more files (an unquoted pattern): as a folder
     a.add_argument("-e", "--exercise", help="exercise name (see `coach exercises`)")
     a.add_argument("--json", metavar="FILE", help="write the JSON report to FILE ('-' for stdout)")
     a.add_argument("--annotated", metavar="FILE", help="write an annotated video (.mp4 H.264 or .webm VP9)")
@@ -682,12 +798,20 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--save-track", metavar="FILE", help="also save the landmark track (video input)")
     a.add_argument("--save", action="store_true",
                    help="keep the result in your session history (numbers only; see `coach history`)")
-    a.add_argument("--jobs", type=_jobs, default=1, metavar="N",
-                   help="estimate the poses of a video in N processes, each on a segment of the clip "
-                        "(0: one per core; default 1); not with --annotated")
+    a.add_argument("--jobs", type=_jobs, default=0, metavar="N", action=_Given,
+                   help="analyse a video in N processes, each on a time segment of the clip, which also draw "
+                        "--annotated (0, the default: one per core; 1: one process; a clip shorter than 8 s "
+                        "is one segment). A folder: N clips at a time (default one per core)")
+    a.add_argument("--summary", metavar="FILE", action="append",
+                   help="(folder) write the summary table to FILE.csv or FILE.json (may be given twice)")
+    a.add_argument("--json-dir", metavar="DIR", help="(folder) write each clip's JSON report into DIR")
+    a.add_argument("--ray", metavar="ADDRESS",
+                   help="(folder) analyse the clips as Ray tasks: 'local' starts Ray on this machine, 'auto' or "
+                        "ray://HOST:PORT joins a cluster (the clips' paths must be readable on its workers; "
+                        "pip install 'back-coach[ray]')")
     a.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     model_opts(a)
-    a.set_defaults(func=cmd_analyze)
+    a.set_defaults(func=cmd_analyze, jobs_given=False)
 
     d = sub.add_parser("desk", help="watch your sitting posture through the camera (desk mode)",
                        description="Watch your sitting posture through a local camera: posture cues, and a "

@@ -1,356 +1,505 @@
 #!/usr/bin/env python
-"""Performance benchmark of the form coach, measured in one run.
+"""Whole-process speed of `coach analyze` against the typical peer pipeline, in one run.
 
-    python scripts/benchmark.py [--clip PATH] [--model PATH] [--exercise bird_dog]
-                                [--repeat N] [--json FILE]
+    .venv/bin/python scripts/benchmark.py [--clips CLIP|long ...] [--rounds 3] [--jobs 0]
+                                          [--sequential] [--json FILE] [--skip-setup]
 
-Measures, on one clip:
+The peer pipeline (``scripts/peer_pipeline.py``): sequential OpenCV decoding
+plus MediaPipe's legacy ``mp.solutions.pose`` (video mode, model_complexity 1:
+the "full" landmark model), ``mediapipe==0.10.21`` in a virtual environment of
+its own, made once in a cache folder (``~/.cache/coach-bench/peer-venv``;
+``$COACH_BENCH_CACHE`` or ``--cache-dir`` for another place). Ours:
+``coach analyze CLIP -e EXERCISE -q --jobs N --variant full`` with the full
+model, through this Python (the project's venv).
 
-1. decode            ms/frame of ``iter_frames`` (consumer does nothing)
-2. bare inference    ``PoseEstimator.process`` over frames already in memory
-                     (the reference throughput; first frames reported apart)
-3. rules + engine    ``Engine.update`` over the clip's pose frames (and with
-                     the session's report), repeated ``--repeat`` times
-4. annotation        skeleton, guide and HUD annotators; H.264 encoding
-                     with ``VideoWriter(max_side=1280)``
-5. full analysis     the CLI's pipeline (background decode + inference +
-                     engine + report), then with annotation + writing
-6. re-analysis       ``analyze_track`` of a 10-minute (18000-frame) track after
-                     a threshold change, timeline on and off, best of 3
+For each clip it runs ``--rounds`` rounds; a round runs the peer and ours
+(``--sequential``: also ours with ``--jobs 1``) one after the other, the order
+reversed every other round so a drift of the machine's load hits both alike,
+and times each whole process, start to exit. Prints a table per clip: every
+round's seconds, the medians and the ratio peer / this (above 1: faster than
+the peer), the median CPU seconds (user + system, workers included), and the
+machine's core count and load (/proc/loadavg) before and after.
 
-Prints a table and a PASS/MISS block for the targets; never asserts.
+Clips: ``../shared/clips/polybag/bird_dog.mp4`` and ``long``: that clip looped
+5 times (71 s, 2135 frames, 1080x1920), re-encoded once with libx264 (PyAV) at
+full size into the cache folder.
+
+Prints numbers and asserts nothing. Bad input (a missing clip, no network for
+the peer venv, ...): one line on stderr, exit 2.
 """
 from __future__ import annotations
 
 import argparse
-import gc
+import importlib.util
 import json
 import os
 import platform
+import shutil
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
+from datetime import datetime, timezone
+from fractions import Fraction
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEFAULT_CLIP = SHARED / "clips" / "polybag" / "bird_dog.mp4"
 SHARED_FULL_MODEL = SHARED / "models" / "pose_landmarker_full.task"
-
-WARMUP = 5  # inference frames left out of the steady-state numbers
-TRACK_MINUTES = 10
-TRACK_FPS = 30.0
-
-TARGET_ENGINE_MS = 0.5
-TARGET_THROUGHPUT = 0.85
-TARGET_REANALYSIS_S = 1.0
+PEER_SCRIPT = ROOT / "scripts" / "peer_pipeline.py"
+PEER_REQUIREMENT = "mediapipe==0.10.21"
+PEER_LABEL = "peer: OpenCV + mp.solutions.pose"
+#: in --clips: the long clip (--long-source looped --long-loops times)
+LONG = "long"
+LONG_LOOPS = 5
+READY_MARK = ".coach-bench-ready"
 
 perf = time.perf_counter
 
 
-def line(label: str, value: str) -> None:
-    print(f"{label:<34}{value}", flush=True)
+class BenchError(Exception):
+    """Ends the benchmark with one line on stderr and exit status ``code``."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
 
 
-def resolve_model_path(arg: str | None) -> Path:
-    from coach.media.models import ModelError, resolve_model
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.exit(2, f"benchmark: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"expected {minimum} or more, got {n}")
+        return n
+    return parse
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get("COACH_BENCH_CACHE"):
+        return Path(os.environ["COACH_BENCH_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "coach-bench"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="benchmark.py", description=__doc__.splitlines()[0])
+    p.add_argument("--clips", nargs="+", metavar="CLIP", default=[str(DEFAULT_CLIP), LONG],
+                   help=f"video files; '{LONG}': the long clip (default: {DEFAULT_CLIP.name} and {LONG})")
+    p.add_argument("--rounds", type=_count(1), default=3, metavar="N", help="rounds per clip (default 3)")
+    p.add_argument("--jobs", type=_count(0), default=0, metavar="N",
+                   help="ours: coach analyze --jobs N (default 0: one process per core)")
+    p.add_argument("--sequential", action="store_true", help="also time ours with --jobs 1")
+    p.add_argument("--ours-only", action="store_true", help="no peer runs (and no peer venv)")
+    p.add_argument("-e", "--exercise", default="bird_dog", help="ours: the exercise (default bird_dog)")
+    p.add_argument("--model", metavar="PATH",
+                   help="ours: the pose model bundle (default: ../shared full model, else the installed one)")
+    p.add_argument("--json", metavar="FILE", help="save the results as JSON (a new file)")
+    p.add_argument("--cache-dir", metavar="DIR", type=Path, default=None,
+                   help="where the peer venv and the long clip are kept (default ~/.cache/coach-bench)")
+    p.add_argument("--peer-python", metavar="PY", default=sys.executable,
+                   help="the Python that makes the peer venv (3.9-3.12; default: this one)")
+    p.add_argument("--skip-setup", action="store_true",
+                   help="never create the peer venv or the long clip: use them as they are, or stop")
+    p.add_argument("--setup-only", action="store_true", help="create the peer venv and the long clip, then stop")
+    p.add_argument("--long-source", metavar="CLIP", default=str(DEFAULT_CLIP),
+                   help=f"the clip the long clip loops (default {DEFAULT_CLIP.name})")
+    p.add_argument("--long-loops", type=_count(1), default=LONG_LOOPS, metavar="N",
+                   help=f"how many times (default {LONG_LOOPS})")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    if args.cache_dir is None:
+        args.cache_dir = default_cache_dir()
+    return args
+
+
+# ----------------------------------------------------------------------------- clips
+
+
+def probe(path: Path) -> dict:
+    """Frames, duration and size of a video (PyAV); BenchError when it is not one."""
+    import av
 
     try:
-        return Path(resolve_model("full", arg))
-    except ModelError as e:
-        if arg is None and SHARED_FULL_MODEL.is_file():
-            return SHARED_FULL_MODEL
-        raise SystemExit(f"benchmark: {e}")
-
-
-# ------------------------------------------------------------------ stages
-
-
-def bench_decode(clip: Path) -> dict:
-    from coach.media.video import iter_frames
-
-    n = 0
-    t0 = perf()
-    for _rgb, _t in iter_frames(clip):
-        n += 1
-    dt = perf() - t0
-    return {"frames": n, "ms_per_frame": 1000 * dt / n, "fps": n / dt, "total_s": dt}
-
-
-def load_frames(clip: Path) -> list[tuple[np.ndarray, float]]:
-    from coach.media.video import iter_frames
-
-    return [(rgb, t) for rgb, t in iter_frames(clip)]
-
-
-def bench_inference(frames, model: Path) -> tuple[dict, list]:
-    from coach.media.estimator import PoseEstimator
-
-    t0 = perf()
-    est = PoseEstimator(model)
-    load_s = perf() - t0
-    times, poses = [], []
-    try:
-        for rgb, t in frames:
-            a = perf()
-            poses.append(est.process(rgb, t))
-            times.append(perf() - a)
-    finally:
-        est.close()
-    steady = times[WARMUP:] if len(times) > WARMUP else times
-    ms_all = 1000 * sum(times) / len(times)
-    ms_steady = 1000 * sum(steady) / len(steady)
-    return {
-        "frames": len(times),
-        "model_load_s": load_s,
-        "ms_per_frame": ms_steady,
-        "fps": 1000 / ms_steady,
-        "ms_per_frame_all": ms_all,
-        "fps_all": 1000 / ms_all,
-        "first_frames_ms": [1000 * x for x in times[:WARMUP]],
-        "median_ms": 1000 * statistics.median(steady),
-        "detected": sum(p.detected for p in poses),
-    }, poses
-
-
-def bench_engine(poses, rule, repeat: int) -> dict:
-    from coach.engine.engine import Engine
-    from coach.session.loop import Session
-
-    def run(with_report: bool, timeline: bool = True) -> float:
-        best = []
-        for _ in range(repeat):
-            eng = Engine(rule)
-            session = Session(rule, timeline=timeline) if with_report else None
-            a = perf()
-            if session is None:
-                for f in poses:
-                    eng.update(f)
+        with av.open(str(path)) as c:
+            if not c.streams.video:
+                raise BenchError(f"{path}: no video stream")
+            s = c.streams.video[0]
+            frames = s.frames or 0
+            if s.duration is not None and s.time_base is not None:
+                duration = float(s.duration * s.time_base)
+            elif c.duration:
+                duration = c.duration / 1_000_000
             else:
-                for f in poses:
-                    session.feed(f)
-                session.report()
-            best.append(perf() - a)
-        return 1000 * statistics.median(best) / len(poses), 1000 * min(best) / len(poses)
-
-    e_med, e_min = run(False)
-    r_med, r_min = run(True, True)
-    n_med, n_min = run(True, False)
-    return {"repeat": repeat, "engine_ms": e_med, "engine_ms_min": e_min,
-            "engine_report_ms": r_med, "engine_report_ms_min": r_min,
-            "engine_report_notimeline_ms": n_med, "engine_report_notimeline_ms_min": n_min}
+                duration = 0.0
+            if frames == 0:  # not in the header: count the packets
+                frames = sum(1 for pk in c.demux(s) if pk.size)
+            return {"frames": frames, "duration_s": round(duration, 3), "size": [s.width, s.height],
+                    "fps": float(s.average_rate) if s.average_rate else None}
+    except BenchError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any decoder error is the file's
+        why = getattr(e, "strerror", None) or _last_line(str(e)) if str(e) else type(e).__name__
+        raise BenchError(f"{path}: not a readable video ({why})") from None
 
 
-def bench_annotation(frames, poses, rule, tmpdir: Path) -> dict:
-    from coach.engine.engine import Engine
-    from coach.media.video import VideoWriter
-    from coach.session.loop import default_annotator
+def make_long_clip(src: Path, dest: Path, loops: int) -> Path:
+    """``src`` played ``loops`` times in a row, re-encoded with libx264 (PyAV's
+    defaults: CRF 23, preset medium, keyframe at most every 250 frames) at full
+    size, constant frame rate at the source's average rate, no audio. Written
+    to a temporary name and renamed, so a half-written clip is never used."""
+    import av
 
-    eng = Engine(rule)
-    states = [eng.update(f) for f in poses]
-    draw = default_annotator(rule, eng.th)
-    copies = [rgb.copy() for rgb, _ in frames]  # fresh canvases, copying not timed
-    a = perf()
-    for img, st in zip(copies, states):
-        draw(img, st)
-    draw_s = perf() - a
-    h, w = copies[0].shape[:2]
-    out = tmpdir / "annotated.mp4"
-    a = perf()
-    with VideoWriter(out, fps=30.0, size=(w, h), max_side=1280) as wr:
-        for img, st in zip(copies, states):
-            wr.write(img, st.timestamp)
-        size = wr.size
-    enc_s = perf() - a
-    n = len(copies)
-    del copies
-    return {"annotate_ms": 1000 * draw_s / n, "encode_ms": 1000 * enc_s / n,
-            "encode_size": list(size), "encoded_bytes": out.stat().st_size}
-
-
-def bench_full(clip: Path, model: Path, rule, tmpdir: Path, annotated: bool) -> dict:
-    """The CLI's `coach analyze VIDEO` loop (max_side None, timeline on)."""
-    from coach.session.loop import CallbackSink, Session, VideoSink, default_annotator, run
-    from coach.session.sources import video_frames
-
-    t0 = perf()
-    marks = []
-    sinks = [CallbackSink(lambda item: marks.append(perf()))]
-    if annotated:
-        sinks.insert(0, VideoSink(default_annotator(rule, rule.resolve()), tmpdir / "full.mp4", fps=30.0,
-                                  max_side=1280))
-    run(video_frames(clip, model), Session(rule, source=str(clip), sinks=sinks))
-    end = perf()
-    n = len(marks)
-    # steady state: from the WARMUP-th frame's completion to the last frame's
-    steady_fps = (n - WARMUP) / (marks[-1] - marks[WARMUP - 1])
-    return {"frames": n, "fps": steady_fps, "ms_per_frame": 1000 / steady_fps,
-            "wall_s": end - t0, "fps_wall": n / (end - t0)}
-
-
-def tiled_track(poses, minutes: float = TRACK_MINUTES, fps: float = TRACK_FPS):
-    from coach.core.pose import PoseTrack
-
-    base = PoseTrack.from_frames(poses, meta={"source": "benchmark", "model": "full"})
-    n_target = int(round(minutes * 60 * fps))
-    span = float(base.timestamps[-1] - base.timestamps[0]) + 1.0 / fps
-    ts0 = base.timestamps - base.timestamps[0]
-    reps = -(-n_target // len(base))
-    ts = np.concatenate([ts0 + k * span for k in range(reps)])[:n_target]
-    lm = np.tile(base.landmarks, (reps, 1, 1))[:n_target]
-    wd = np.tile(base.world, (reps, 1, 1))[:n_target]
-    return PoseTrack(ts, lm, wd, base.image_size, dict(base.meta))
-
-
-def bench_reanalysis(poses, rule, thresholds: dict) -> dict:
-    from coach.session.loop import analyze_track
-
-    track = tiled_track(poses)
-    out = {"frames": len(track), "duration_s": track.duration, "thresholds": thresholds}
-    for timeline in (True, False):
-        runs = []
-        for _ in range(3):
-            gc.collect()
-            a = perf()
-            rep = analyze_track(track, rule, thresholds, timeline=timeline)
-            runs.append(perf() - a)
-        key = "timeline" if timeline else "no_timeline"
-        out[f"{key}_s"] = min(runs)
-        out[f"{key}_runs_s"] = runs
-        out[f"{key}_reps"] = rep["summary"]["reps"]
-    return out
-
-
-# ------------------------------------------------------------------ main
-
-
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
-    ap.add_argument("--model", help="pose model bundle; default $COACH_MODEL, the installed one, "
-                                    "else the shared full model")
-    ap.add_argument("--exercise", default="bird_dog")
-    ap.add_argument("--repeat", type=int, default=20, help="engine repetitions (default 20)")
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="alternating rounds of bare inference and full analysis (default 3)")
-    ap.add_argument("--json", metavar="FILE", help="also save the numbers as JSON")
-    args = ap.parse_args(argv)
-
-    import pose_rules
-    from coach.engine.thresholds import defaults
-    from coach.media.video import probe
-
-    rule = pose_rules.get_rule(args.exercise)
-    model = resolve_model_path(args.model)
-    info = probe(args.clip)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
     try:
-        from importlib.metadata import version
-        mp_version = version("mediapipe")
-    except Exception:  # pragma: no cover
-        mp_version = "?"
+        with av.open(str(src)) as first:
+            s = first.streams.video[0]
+            rate = Fraction(s.average_rate) if s.average_rate else Fraction(30)
+            width, height = s.width, s.height
+        tb = Fraction(rate.denominator, rate.numerator)
+        out = av.open(str(tmp), mode="w", format="mp4")
+        try:
+            stream = out.add_stream("libx264", rate=rate)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.time_base = tb
+            stream.codec_context.time_base = tb
+            i = 0
+            for _ in range(loops):
+                with av.open(str(src)) as c:
+                    vs = c.streams.video[0]
+                    vs.thread_type = "AUTO"
+                    for frame in c.decode(vs):
+                        if frame.format.name != "yuv420p" or (frame.width, frame.height) != (width, height):
+                            frame = frame.reformat(width=width, height=height, format="yuv420p")
+                        frame.pts, frame.time_base = i, tb
+                        frame.pict_type = av.video.frame.PictureType.NONE  # the encoder picks keyframes
+                        i += 1
+                        for packet in stream.encode(frame):
+                            out.mux(packet)
+            for packet in stream.encode(None):
+                out.mux(packet)
+        finally:
+            out.close()
+        if i == 0:
+            raise BenchError(f"{src}: no frames could be decoded")
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return dest
 
-    res: dict = {
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "mediapipe": mp_version},
-        "clip": {"path": str(args.clip), "width": info.width, "height": info.height, "fps": info.fps,
-                 "duration_s": info.duration, "frames": info.frame_count, "codec": info.codec},
-        "model": str(model), "exercise": rule.name,
-    }
-    line("machine", f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}")
-    line("mediapipe", mp_version)
-    line("clip", f"{args.clip} ({info.width}x{info.height}, {info.fps:.2f} fps, "
-                 f"{info.duration:.2f} s, {info.codec})")
-    line("model", str(model))
-    line("exercise", rule.name)
-    print(flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="coach-bench-") as tmp:
-        tmpdir = Path(tmp)
+def ensure_long_clip(cache: Path, src: Path, loops: int, skip_setup: bool) -> Path:
+    """The long clip in ``cache/clips``, made when missing or when its source changed."""
+    src = src.resolve()
+    if not src.is_file():
+        raise BenchError(f"{src}: no such file (the source of the long clip; see --long-source)")
+    dest = cache / "clips" / f"{src.stem}_x{loops}.mp4"
+    st = src.stat()
+    stamp = {"source": str(src), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "loops": loops}
+    sidecar = dest.with_suffix(".json")
+    try:
+        if dest.is_file() and json.loads(sidecar.read_text()) == stamp:
+            return dest
+    except (OSError, ValueError):
+        pass
+    if skip_setup:
+        raise BenchError(f"no long clip at {dest} (run once without --skip-setup to make it)")
+    log(f"making the long clip {dest}: {src.name} looped {loops}x, re-encoded with libx264 "
+        "at full size (once; a few minutes) ...")
+    t0 = perf()
+    try:
+        make_long_clip(src, dest, loops)
+        sidecar.write_text(json.dumps(stamp))
+    except BenchError:
+        raise
+    except OSError as e:
+        raise BenchError(f"could not write the long clip {dest}: {e.strerror or e}") from None
+    except Exception as e:  # noqa: BLE001 - a decoder or encoder error, in one line
+        raise BenchError(f"could not make the long clip from {src}: {_last_line(str(e)) if str(e) else type(e).__name__}") from None
+    log(f"  done in {perf() - t0:.0f} s")
+    return dest
 
-        d = res["decode"] = bench_decode(args.clip)
-        line("decode", f"{d['ms_per_frame']:6.1f} ms/frame  ({d['fps']:.0f} frames/s, {d['frames']} frames)")
 
-        frames = load_frames(args.clip)
-        inf, poses = bench_inference(frames, model)
-        res["inference"] = inf
-        line("bare inference", f"{inf['ms_per_frame']:6.1f} ms/frame  ({inf['fps']:.1f} frames/s, "
-                               f"after {WARMUP} warm-up frames)")
-        line("  incl. warm-up", f"{inf['ms_per_frame_all']:6.1f} ms/frame  ({inf['fps_all']:.1f} frames/s; "
-                                f"first frames " + ", ".join(f"{x:.0f}" for x in inf["first_frames_ms"])
-                                + f" ms; model load {inf['model_load_s']:.2f} s)")
-        line("  person found", f"{inf['detected']} of {inf['frames']} frames")
+# ----------------------------------------------------------------------------- the peer venv
 
-        e = res["engine"] = bench_engine(poses, rule, args.repeat)
-        line("rules + engine", f"{e['engine_ms']:6.3f} ms/frame  (median of {args.repeat}; "
-                               f"best {e['engine_ms_min']:.3f})")
-        line("engine + report", f"{e['engine_report_ms']:6.3f} ms/frame  (timeline on; "
-                                f"best {e['engine_report_ms_min']:.3f})")
-        line("engine + report, no timeline", f"{e['engine_report_notimeline_ms']:6.3f} ms/frame")
 
-        an = res["annotation"] = bench_annotation(frames, poses, rule, tmpdir)
-        line("annotation (skeleton + HUD)", f"{an['annotate_ms']:6.1f} ms/frame  "
-                                           f"(on {info.width}x{info.height})")
-        line("H.264 encoding (max_side 1280)", f"{an['encode_ms']:6.1f} ms/frame  "
-                                              f"({an['encode_size'][0]}x{an['encode_size'][1]})")
-        # Throughput varies run to run on a shared 2-core machine, so bare
-        # inference and the full pipeline are measured alternately, `--rounds`
-        # times each, and the best of each is compared.
-        fulls = []
-        for i in range(args.rounds):
-            if i:
-                inf_i, _ = bench_inference(frames, model)
-                if inf_i["fps"] > inf["fps"]:
-                    inf = res["inference"] = inf_i
-            fulls.append(bench_full(args.clip, model, rule, tmpdir, annotated=False))
-        f = res["full"] = max(fulls, key=lambda d: d["fps"])
-        ratio = f["fps"] / inf["fps"]
-        f["ratio_to_bare"] = ratio
-        f["rounds_fps"] = [d["fps"] for d in fulls]
-        line("bare inference, best round", f"{inf['ms_per_frame']:6.1f} ms/frame  ({inf['fps']:.1f} frames/s)")
-        line("full analysis, best round", f"{f['fps']:6.1f} frames/s  ({f['ms_per_frame']:.1f} ms/frame, "
-                              f"{100 * ratio:.0f}% of bare inference; wall incl. model load "
-                              f"{f['wall_s']:.1f} s = {f['fps_wall']:.1f} frames/s)")
-        line("  rounds (frames/s)", ", ".join(f"{d['fps']:.1f}" for d in fulls))
-        del frames
-        gc.collect()
-        fa = res["full_annotated"] = bench_full(args.clip, model, rule, tmpdir, annotated=True)
-        fa["ratio_to_bare"] = fa["fps"] / inf["fps"]
-        line("full + annotation + writing", f"{fa['fps']:6.1f} frames/s  ({fa['ms_per_frame']:.1f} ms/frame, "
-                                            f"{100 * fa['ratio_to_bare']:.0f}% of bare inference)")
+def _last_line(text: str) -> str:
+    """The line that says why a command failed: pip's last ERROR line, else the last line."""
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("ERROR")]
+    return (errors or lines or ["(no output)"])[-1]
 
-        base = defaults(rule)
-        if "leg_high_deg" in base:
-            th = {"leg_high_deg": base["leg_high_deg"] + 5.0}
-        else:  # another exercise: nudge its first rule threshold
-            t0 = rule.thresholds[0]
-            th = {t0.name: min(t0.max, t0.default + (t0.max - t0.min) * 0.1)}
-        r = res["reanalysis"] = bench_reanalysis(poses, rule, th)
-        desc = ", ".join(f"{k}={v:g}" for k, v in th.items())
-        line(f"re-analysis {TRACK_MINUTES} min, timeline", f"{r['timeline_s']:6.3f} s  "
-             f"({r['frames']} frames, {desc}; best of 3)")
-        line(f"re-analysis {TRACK_MINUTES} min, no timeline", f"{r['no_timeline_s']:6.3f} s")
 
-    ok_engine = e["engine_ms"] <= TARGET_ENGINE_MS
-    ok_tp = ratio >= TARGET_THROUGHPUT
-    ok_re = r["timeline_s"] < TARGET_REANALYSIS_S and r["no_timeline_s"] < TARGET_REANALYSIS_S
-    res["targets"] = {"engine_ms_le_0.5": ok_engine, "throughput_ge_85pct": ok_tp, "reanalysis_lt_1s": ok_re}
-    print("\ntargets")
-    mark = lambda ok: "PASS" if ok else "MISS"  # noqa: E731
-    print(f"  {mark(ok_engine)}  rules + engine <= {TARGET_ENGINE_MS} ms/frame        "
-          f"({e['engine_ms']:.3f} ms)")
-    print(f"  {mark(ok_tp)}  full analysis >= {100 * TARGET_THROUGHPUT:.0f}% of bare inference   "
-          f"({100 * ratio:.0f}%)")
-    print(f"  {mark(ok_re)}  10-min re-analysis < {TARGET_REANALYSIS_S:g} s             "
-          f"(timeline {r['timeline_s']:.3f} s, no timeline {r['no_timeline_s']:.3f} s)")
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
+
+def ensure_peer_venv(cache: Path, python: str, skip_setup: bool) -> Path:
+    """The peer venv's Python; creates the venv (``python -m venv`` + pip install
+    ``mediapipe==0.10.21``) when it is missing or half-made."""
+    venv = cache / "peer-venv"
+    vpy = _venv_python(venv)
+    mark = venv / READY_MARK
+    if vpy.exists() and mark.is_file() and mark.read_text().strip() == PEER_REQUIREMENT:
+        return vpy
+    if skip_setup:
+        raise BenchError(f"no peer venv at {venv} (run once without --skip-setup to create it)")
+    log(f"creating the peer venv {venv}: {Path(python).name} -m venv, pip install {PEER_REQUIREMENT} "
+        "(once; a minute or two, needs the package index) ...")
+    t0 = perf()
+    if venv.exists():
+        shutil.rmtree(venv)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    steps = [
+        ([python, "-m", "venv", str(venv)], f"could not create the peer venv ({python} -m venv)"),
+        ([str(vpy), "-m", "pip", "install", "--disable-pip-version-check", "-q", PEER_REQUIREMENT],
+         f"could not install {PEER_REQUIREMENT} into the peer venv (no network? no wheel for its Python?)"),
+        ([str(vpy), "-I", "-c", "import cv2, mediapipe as mp; mp.solutions.pose.Pose"],
+         f"{PEER_REQUIREMENT} does not import in the peer venv"),
+    ]
+    for cmd, why in steps:
+        try:
+            r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            failed = r.returncode != 0
+            detail = _last_line(r.stderr + "\n" + r.stdout) if failed else ""
+        except OSError as e:
+            failed, detail = True, e.strerror or str(e)
+        if failed:
+            shutil.rmtree(venv, ignore_errors=True)  # a half-made venv is made again next time
+            raise BenchError(f"{why}: {detail}")
+    mark.write_text(PEER_REQUIREMENT + "\n")
+    log(f"  done in {perf() - t0:.0f} s")
+    return vpy
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+def peer_command(vpy: Path, clip: Path) -> list[str]:
+    # -I: isolated (no PYTHONPATH, no user site, not the scripts folder): nothing of this project
+    return [str(vpy), "-I", str(PEER_SCRIPT), str(clip), "--model-complexity", "1"]
+
+
+def ours_command(clip: Path, exercise: str, jobs: int, model: Path | None) -> list[str]:
+    cmd = [sys.executable, "-m", "coach.cli", "analyze", str(clip), "-e", exercise, "-q",
+           "--jobs", str(jobs), "--variant", "full"]
+    return cmd + (["--model", str(model)] if model is not None else [])
+
+
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # not on POSIX
+        return 0.0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def timed_run(cmd: list[str], what: str) -> tuple[float, float, str]:
+    """Wall seconds from start to exit of ``cmd``, the CPU seconds (user + system)
+    it and its own child processes used, and its stdout; BenchError when it fails."""
+    c0 = _children_cpu()
+    t0 = perf()
+    r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    dt = perf() - t0
+    cpu = _children_cpu() - c0
+    if r.returncode != 0:
+        raise BenchError(f"{what} failed (exit {r.returncode}): {_last_line(r.stderr or r.stdout)}", code=1)
+    return dt, cpu, r.stdout
+
+
+def loadavg() -> str | None:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return None
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def jobs_label(jobs: int, cores: int) -> str:
+    return f"ours --jobs {jobs}" + (f" ({cores} cores)" if jobs == 0 else "")
+
+
+def round_order(n_rows: int, round_index: int) -> list[int]:
+    """Rows in order in even rounds, reversed in odd ones (ABBA...)."""
+    order = list(range(n_rows))
+    return order if round_index % 2 == 0 else order[::-1]
+
+
+def bench_clip(name: str, clip: Path, rows: list[tuple[str, list[str]]], rounds: int) -> dict:
+    info = probe(clip)
+    result = {"clip": name, "path": str(clip), **info, "cores": cpu_count(), "loadavg_before": loadavg(),
+              "rows": [{"name": label, "command": cmd, "times_s": [], "cpu_s": []} for label, cmd in rows]}
+    for r in range(rounds):
+        for k in round_order(len(rows), r):
+            row = result["rows"][k]
+            dt, cpu, out = timed_run(row["command"], f"{row['name']} on {clip}")
+            row["times_s"].append(round(dt, 3))
+            row["cpu_s"].append(round(cpu, 3))
+            if row["name"] == PEER_LABEL:
+                row["stdout"] = out.strip().splitlines()[-1] if out.strip() else ""
+            log(f"  {name}  round {r + 1}/{rounds}  {row['name']:<36} {dt:6.1f} s  (CPU {cpu:.1f} s)")
+    result["loadavg_after"] = loadavg()
+    summarize(result)
+    return result
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def summarize(result: dict) -> dict:
+    """Adds each row's median and ratio (the peer's median / the row's median;
+    None without a peer row) to ``result``; returns it."""
+    peer = next((r for r in result["rows"] if r["name"] == PEER_LABEL), None)
+    peer_median = statistics.median(peer["times_s"]) if peer and peer["times_s"] else None
+    for row in result["rows"]:
+        row["median_s"] = statistics.median(row["times_s"]) if row["times_s"] else None
+        row["median_cpu_s"] = statistics.median(row["cpu_s"]) if row.get("cpu_s") else None
+        row["ratio"] = (round(peer_median / row["median_s"], 3)
+                        if peer_median is not None and row["median_s"] else None)
+    return result
+
+
+def format_table(result: dict) -> str:
+    """The table of one clip (``result`` as :func:`summarize` leaves it)."""
+    w, h = result.get("size") or (0, 0)
+    head = (f"{result['clip']}: {result.get('frames', '?')} frames, {result.get('duration_s', 0):.1f} s, "
+            f"{w}x{h}; {result['cores']} cores; load (/proc/loadavg 1/5/15 min) "
+            f"before {result.get('loadavg_before') or '?'}, after {result.get('loadavg_after') or '?'}")
+    n = max(len(r["times_s"]) for r in result["rows"])
+    label_w = max(len(r["name"]) for r in result["rows"]) + 2
+    cols = [f"round {i + 1}" for i in range(n)] + ["median", "peer/this", "CPU"]
+    lines = [head, " " * label_w + "".join(f"{c:>11}" for c in cols)]
+    foot = "CPU: median user + system seconds of the process and its workers (less sensitive to the load)"
+    for row in result["rows"]:
+        cells = [f"{t:.1f} s" for t in row["times_s"]] + [""] * (n - len(row["times_s"]))
+        cells.append(f"{row['median_s']:.1f} s" if row.get("median_s") is not None else "-")
+        cells.append(f"{row['ratio']:.2f}x" if row.get("ratio") is not None else "-")
+        cells.append(f"{row['median_cpu_s']:.1f} s" if row.get("median_cpu_s") is not None else "-")
+        lines.append(f"{row['name']:<{label_w}}" + "".join(f"{c:>11}" for c in cells))
+    return "\n".join(lines + [foot])
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def _check_json_target(path: str | None) -> None:
+    if path is None:
+        return
+    p = Path(path)
+    if p.exists():
+        raise BenchError(f"{p} exists; not overwritten (remove it or choose another --json file)")
+    if not p.parent.is_dir():
+        raise BenchError(f"{p.parent}: no such folder (for --json)")
+
+
+def resolve_clips(args) -> list[tuple[str, Path | None]]:
+    """(name, path) per --clips entry, checked before any work; the long clip's
+    path is None until it is made."""
+    clips = []
+    for c in args.clips:
+        if c == LONG:
+            src = Path(args.long_source)
+            if not src.is_file():
+                raise BenchError(f"{src}: no such file (the source of the long clip; see --long-source)")
+            clips.append((f"{LONG} ({src.name} x{args.long_loops})", None))
+            continue
+        p = Path(c)
+        if p.is_dir():
+            raise BenchError(f"{p} is a directory, not a video file")
+        if not p.is_file():
+            raise BenchError(f"{p}: no such file")
+        probe(p)  # a file that is no video is refused before any work
+        clips.append((p.name, p.resolve()))
+    return clips
+
+
+def resolve_model(arg: str | None) -> Path | None:
+    if arg is not None:
+        p = Path(arg)
+        if not p.is_file():
+            raise BenchError(f"{p}: no such file (--model)")
+        return p.resolve()
+    return SHARED_FULL_MODEL if SHARED_FULL_MODEL.is_file() else None  # None: coach's installed model
+
+
+def run(args) -> int:
+    if importlib.util.find_spec("coach") is None or importlib.util.find_spec("av") is None:
+        raise BenchError("this Python does not have the project installed: run it with the project's venv, "
+                         ".venv/bin/python scripts/benchmark.py")
+    clips = resolve_clips(args)
+    model = resolve_model(args.model)
+    _check_json_target(args.json)
+    cache = Path(args.cache_dir)
+    vpy = None if args.ours_only else ensure_peer_venv(cache, args.peer_python, args.skip_setup)
+    clips = [(name, path if path is not None else
+              ensure_long_clip(cache, Path(args.long_source), args.long_loops, args.skip_setup))
+             for name, path in clips]
+    if args.setup_only:
+        print(f"peer venv: {vpy.parent.parent if vpy else '(not needed)'}")
+        for name, path in clips:
+            print(f"{name}: {path}")
+        return 0
+
+    cores = cpu_count()
+    print(f"{platform.node()}: {cores} cores, {platform.processor() or platform.machine()}; "
+          f"load {loadavg() or '?'}; ours: {Path(sys.executable)} -m coach.cli, model "
+          f"{model or 'installed full'}; peer: {PEER_REQUIREMENT}", flush=True)
+    results = []
+    for name, path in clips:
+        rows = [] if vpy is None else [(PEER_LABEL, peer_command(vpy, path))]
+        if args.sequential and args.jobs != 1:
+            rows.append((jobs_label(1, cores), ours_command(path, args.exercise, 1, model)))
+        rows.append((jobs_label(args.jobs, cores), ours_command(path, args.exercise, args.jobs, model)))
+        log(f"{name}: {len(rows)} programs x {args.rounds} rounds ...")
+        res = bench_clip(name, path, rows, args.rounds)
+        results.append(res)
+        print("\n" + format_table(res), flush=True)
     if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
-        print(f"\nnumbers saved to {args.json}")
+        doc = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "host": platform.node(),
+               "cores": cores, "python": platform.python_version(), "peer": PEER_REQUIREMENT,
+               "rounds": args.rounds, "clips": results}
+        Path(args.json).write_text(json.dumps(doc, indent=2) + "\n")
+        print(f"\nsaved {args.json}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except BenchError as e:
+        print(f"benchmark: error: {e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print("benchmark: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -263,9 +263,6 @@ def test_smallest_annotated_size_works(work):
 
 
 @pytest.mark.parametrize("argv", [
-    ["analyze", "{d}", "-e", "plank"],
-    ["analyze", "{d}"],
-    ["analyze", "{n}", "-e", "plank"],
     ["extract", "{d}", "-o", "out.npz"],
     ["calibrate", "{d}", "-e", "plank"],
 ])
@@ -276,6 +273,19 @@ def test_a_directory_as_input(tmp_path, argv):
     line = assert_user_error(coach(*argv, "-q"), "is a directory, not a")
     assert "no such file" not in line
     assert not (tmp_path / "out.npz").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["analyze", "{d}", "-e", "plank"],
+    ["analyze", "{d}"],
+    ["analyze", "{n}", "-e", "plank"],
+])
+def test_a_folder_without_clips_to_analyse(tmp_path, argv):
+    """coach analyze takes a folder of clips (tests/session/test_batch.py); one without any says so."""
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "dir.npz").mkdir()
+    argv = [a.format(d=tmp_path / "clips", n=tmp_path / "dir.npz") for a in argv]
+    assert_user_error(coach(*argv, "-q"), "no video files", "in this folder")
 
 
 # ---------------------------------------------------------------- 4. extract says what it wrote

@@ -126,16 +126,24 @@ def analyze_track(track: PoseTrack, rule: Rule, thresholds: Mapping[str, float] 
 Annotate = Callable[[np.ndarray, EngineState], np.ndarray]
 
 
+class DefaultAnnotator:
+    """Skeleton, the rule's guide line and the HUD (with measures and time).
+    It can be pickled, so processes that render parts of a clip can draw
+    with it (:mod:`coach.session.parallel`)."""
+
+    def __init__(self, rule: Rule, thresholds: Mapping[str, float], details: bool = True):
+        from coach.media.annotate import GuideAnnotator, HudAnnotator, SkeletonAnnotator
+
+        mv = thresholds.get("min_visibility", 0.5)
+        self.skeleton, self.guide, self.hud = SkeletonAnnotator(mv), GuideAnnotator(rule, mv), HudAnnotator(details)
+
+    def __call__(self, image: np.ndarray, st: EngineState) -> np.ndarray:
+        return self.hud(self.guide(self.skeleton(image, st), st), coaching_view(st))
+
+
 def default_annotator(rule: Rule, thresholds: Mapping[str, float], details: bool = True) -> Annotate:
     """Skeleton, the rule's guide line and the HUD (with measures and time)."""
-    from coach.media.annotate import GuideAnnotator, HudAnnotator, SkeletonAnnotator
-
-    mv = thresholds.get("min_visibility", 0.5)
-    skeleton, guide, hud = SkeletonAnnotator(mv), GuideAnnotator(rule, mv), HudAnnotator(details=details)
-
-    def draw(image: np.ndarray, st: EngineState) -> np.ndarray:
-        return hud(guide(skeleton(image, st), st), coaching_view(st))
-    return draw
+    return DefaultAnnotator(rule, thresholds, details)
 
 
 class OutputFile:
@@ -284,4 +292,4 @@ class CallbackSink:
 
 
 __all__ = ["Session", "SessionFrame", "Sink", "run", "analyze_track", "Annotate", "default_annotator",
-           "OutputFile", "VideoSink", "TrackSink", "CallbackSink"]
+           "DefaultAnnotator", "OutputFile", "VideoSink", "TrackSink", "CallbackSink"]

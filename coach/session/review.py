@@ -131,7 +131,8 @@ def _model_label(model) -> str:
 def review_video(source, rule, thresholds: Mapping[str, float] | None = None, model=None, *,
                  name: str | None = None, annotate: Annotate | None = None,
                  progress: Progress | None = None, max_side: int | None = None,
-                 video_max_side: int | None = 720, model_name: str | None = None) -> ReviewResult:
+                 video_max_side: int | None = 720, model_name: str | None = None,
+                 jobs: int | None = 0) -> ReviewResult:
     """Analyse a video in memory.
 
     source: a path, the video's bytes or a binary file object (an upload).
@@ -149,10 +150,22 @@ def review_video(source, rule, thresholds: Mapping[str, float] | None = None, mo
     model_name: the model's name recorded in the report and the track
         (default: the bundle's file name without extension, e.g.
         "pose_landmarker_full"; "model bytes" for bytes).
+    jobs: processes to use (0 or None: one per core, 1: this one only). A clip
+        long enough for more than one segment (:mod:`coach.session.parallel`)
+        is analysed by that many processes, a time segment each, and they
+        render the annotated video too (*annotate* is sent to them, so it
+        must pickle, as ``default_annotator``'s does; one that does not is
+        drawn here); the video's bytes and the model go to them through
+        pipes (nothing is written to disk). A shorter clip, or ``jobs=1``,
+        is analysed here, frame by frame. Several processes need the calling
+        script to have the ``if __name__ == "__main__":`` guard (they are
+        started with ``spawn``).
 
-    The report equals ``coach analyze``'s for the same input, model, max_side
-    and thresholds (apart from its "source" and "model" labels), and the track
-    equals ``coach extract``'s.
+    The report equals ``coach analyze``'s for the same input, model, max_side,
+    thresholds and jobs (apart from its "source" and "model" labels), and the
+    track equals ``coach extract``'s. With several processes the result is the
+    sequential one within the tolerance :mod:`coach.session.parallel` states
+    (the same reps; the verdict of nearly every frame).
     """
     from coach.media.video import probe
 
@@ -173,6 +186,13 @@ def review_video(source, rule, thresholds: Mapping[str, float] | None = None, mo
         model_arg = model
     label = model_name or _model_label(model_arg)
 
+    from coach.session.parallel import plan_segments, resolve_jobs
+
+    segments = plan_segments(info.duration, resolve_jobs(jobs))
+    if len(segments) > 1:
+        return _review_parallel(source, rule, thresholds, model_arg, segments, info, name=name, label=label,
+                                annotate=annotate, progress=progress, max_side=max_side,
+                                video_max_side=video_max_side)
     reporter = _Reporter(progress, info.frame_count, info.duration)
     sinks: list = [TrackSink()]
     if annotate is not None:
@@ -188,6 +208,57 @@ def review_video(source, rule, thresholds: Mapping[str, float] | None = None, mo
     track = sinks[0].track({"source": name, "model": label, "exercise": rule.name})
     reporter.finish()
     return ReviewResult(report, track, sinks[1].data if annotate is not None else None, "mp4", name)
+
+
+#: Shares of the progress bar for the poses and for drawing the video, in a
+#: review on several processes (pose inference costs about twice as much as
+#: decoding, drawing and encoding a 720-pixel video).
+POSES_SHARE = 0.7
+
+
+def _review_parallel(source, rule: Rule, thresholds, model, segments, info, *, name: str, label: str,
+                     annotate: Annotate | None, progress: Progress | None, max_side: int | None,
+                     video_max_side: int | None) -> ReviewResult:
+    """:func:`review_video` on several processes (see there)."""
+    import io
+
+    from coach.media.models import validate_bundle
+    from coach.session.parallel import ParallelClip
+
+    if not isinstance(source, (str, os.PathLike, bytes)):
+        if isinstance(source, (bytearray, memoryview)):
+            source = bytes(source)
+        else:  # a file object that can seek: its bytes go to the processes
+            source.seek(0)
+            source = source.read()
+    validate_bundle(model, check_crc=True)  # ModelError here, not in every process
+    total = max(1, info.frame_count)
+    reporter = _Reporter(progress, 1000)
+    done = {"poses": 0, "video": 0}
+    share = POSES_SHARE if annotate is not None else 1.0
+
+    def tell(what: str, n: int) -> None:
+        done[what] += n
+        frac = share * min(1.0, done["poses"] / total) + (1 - share) * min(1.0, done["video"] / total)
+        reporter.update(int(frac * 1000), 0.0)
+
+    sinks: list = [TrackSink()]
+    states: list = []
+    if annotate is not None:
+        sinks.append(CallbackSink(lambda item: states.append(item.state)))
+    video = None
+    with ParallelClip(source, model, segments, max_side=max_side, name=name, frame_count=info.frame_count) as clip:
+        frames = clip.poses(on_frames=lambda n: tell("poses", n))
+        session = Session(rule, thresholds, source=name, model=label, sinks=sinks)
+        report = run(((None, f) for f in frames), session)  # the engine: well under a millisecond a frame
+        if annotate is not None and states:
+            buf = io.BytesIO()
+            clip.render(states, annotate, buf, fps=info.fps or DEFAULT_FPS, video_max_side=video_max_side,
+                        format="mp4", on_frames=lambda n: tell("video", n))
+            video = buf.getvalue()
+    track = sinks[0].track({"source": name, "model": label, "exercise": rule.name})
+    reporter.finish()
+    return ReviewResult(report, track, video, "mp4", name)
 
 
 # --------------------------------------------------------------------------
