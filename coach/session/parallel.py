@@ -212,10 +212,19 @@ def _segment_video(start_s: float, states: Sequence, annotate, image_size: tuple
     name = _WORKER["name"]
     tell = _Teller(tag)
     writer = VideoWriter(out, fps=fps, size=image_size, max_side=video_max_side, format="mp4", name=name)
+    n = _draw_into(writer, _WORKER["source"], name, start_s, states, annotate, decode_side, offset_ms, tell.add)
+    tell.flush()
+    return out.getvalue(), n
+
+
+def _draw_into(writer, source, name, start_s: float, states: Sequence, annotate, decode_side: int | None,
+               offset_ms: int, tick: Callable[[], None]) -> int:
+    """:func:`_draw` into ``writer``, which is then closed (on an error too,
+    without hiding the error); returns the frames written."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # the poses' pass told them
-            n = _draw(_WORKER["source"], name, start_s, states, annotate, writer, decode_side, offset_ms, tell.add)
+            n = _draw(source, name, start_s, states, annotate, writer, decode_side, offset_ms, tick)
     except BaseException:
         try:
             writer.close()
@@ -223,8 +232,7 @@ def _segment_video(start_s: float, states: Sequence, annotate, image_size: tuple
             pass
         raise
     writer.close()
-    tell.flush()
-    return out.getvalue(), n
+    return n
 
 
 # ----------------------------------------------------------------------------- in the main process
@@ -467,19 +475,8 @@ class ParallelClip:
                     pass  # drawn again here, in one go
         writer = VideoWriter(target, fps=fps, size=size, max_side=video_max_side,
                              format=None if isinstance(target, (str, os.PathLike)) else fmt, name=None)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # the poses' pass told them
-                n = _draw(self.source, self.name, 0.0, states, annotate, writer, decode_side, 0,
+        return _draw_into(writer, self.source, self.name, 0.0, states, annotate, decode_side, 0,
                           (lambda: on_frames(1)) if on_frames is not None else (lambda: None))
-        except BaseException:
-            try:
-                writer.close()
-            except Exception:
-                pass
-            raise
-        writer.close()
-        return n
 
 
 def parallel_poses(source, model, jobs: int, *, duration_s: float, max_side: int | None = None,
