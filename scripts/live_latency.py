@@ -214,9 +214,10 @@ def main() -> int:
     if chromium_path() is None:
         print("live_latency: Chromium not found (apt-get install chromium)", file=sys.stderr)
         return 2
-    missing = [p for p, _, _ in PATTERN if p is not None and not (PHOTOS / p).exists()]
-    if missing or not Path(args.model).exists():
-        print(f"live_latency: needs {PHOTOS} and the model {args.model}", file=sys.stderr)
+    missing = [str(PHOTOS / p) for p, _, _ in PATTERN if p is not None and not (PHOTOS / p).exists()]
+    missing += [] if Path(args.model).exists() else [f"the model {args.model}"]
+    if missing:
+        print(f"live_latency: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="coach-latency-") as tmp:
         raw = run(args.seconds, Path(args.model), Path(tmp))
