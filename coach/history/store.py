@@ -31,6 +31,7 @@ import secrets
 import sqlite3
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -316,7 +317,7 @@ class History:
                 if rows != ["ok"]:
                     lines = [ln for r in rows for ln in r.splitlines() if ln.strip() and not ln.startswith("***")]
                     raise _Damaged(lines[0][:100] if lines else "the integrity check failed")
-                conn.execute("PRAGMA journal_mode = WAL")
+                self._use_wal(conn)
                 self._migrate(conn)
             except sqlite3.DatabaseError as e:
                 if _is_damage(e):
@@ -326,6 +327,20 @@ class History:
             conn.close()
             raise
         return conn
+
+    def _use_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch to the WAL journal. SQLite answers this pragma with SQLITE_BUSY at once,
+        without waiting, while another program opens the same new database: try again
+        until the busy timeout."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if not _why(e).startswith("the history database is busy") or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:

@@ -371,6 +371,38 @@ def test_a_damaged_database_is_set_aside_and_a_new_one_started(data, damage):
 
 # ----------------------------------------------------------------------------- locked
 
+def test_opening_waits_while_another_program_writes_a_database_not_yet_in_wal_mode(data):
+    # SQLite refuses the switch to WAL at once (no busy wait) while another connection is writing
+    # to a rollback-journal database, as when two programs open a new history together (seen on CI)
+    data.mkdir(parents=True)
+    path = data / "history.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE other_program (x INTEGER)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO other_program VALUES (1)")  # holds the write lock
+    try:
+        # held beyond the timeout: busy, the session is kept aside, nothing raises
+        with History(timeout=0.3) as h:
+            assert h.notice and "busy" in h.notice
+            assert not h.add(record(source="while written")).saved
+        assert len(pending(data)) == 1
+        # released within the timeout: it waits, then opens and adds the kept session
+        other.execute("COMMIT")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO other_program VALUES (2)")
+        threading.Timer(0.5, lambda: other.execute("COMMIT")).start()
+        with History(timeout=5) as h:
+            assert h.notice and "1 session" in h.notice
+            assert h.add(record(source="after the writer")).saved
+            assert sorted(s["source"] for s in h.sessions()) == ["after the writer", "while written"]
+        assert pending(data) == []
+    finally:
+        time.sleep(0.6)
+        if other.in_transaction:
+            other.execute("COMMIT")
+        other.close()
+
+
 def test_a_locked_database_keeps_the_session_pending_and_adds_it_later(data):
     path = data / "history.sqlite3"
     with History() as h:
