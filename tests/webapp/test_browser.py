@@ -254,7 +254,7 @@ def test_live_bird_dog_counts_reps_on_both_sides(app, pw, camera, shots):
             assert all_lat and statistics.median(all_lat) < 1500, f"display latency too high: {_ms(all_lat)}"
             if changes:
                 assert statistics.median(changes) < 1500, f"display latency too high: {_ms(changes)}"
-            assert fps > 2, f"only {fps:.1f} frames/s processed"
+            # frames/s is printed, not asserted: it is a speed, measured by scripts/live_latency.py
 
             last = hud(page)
             webrtc_frame(page).get_by_role("button", name="STOP").click()
