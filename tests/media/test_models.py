@@ -78,6 +78,29 @@ def test_mediapipe_not_imported_by_models():
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
 
 
+@pytest.mark.model
+def test_the_landmarker_starts_without_matplotlib_and_mediapipes_drawing_still_works(pose_model):
+    """MediaPipe's drawing helpers (which import matplotlib.pyplot, most of
+    its import time) load only when used, and then work as usual."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from coach.media.estimator import PoseEstimator\n"
+        "import numpy as np\n"
+        f"with PoseEstimator({str(pose_model)!r}) as est:\n"
+        "    est.process(np.zeros((64, 64, 3), np.uint8), 0.0)\n"
+        "assert 'mediapipe' in sys.modules and 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+        "from mediapipe.tasks.python import vision\n"
+        "spec = vision.drawing_utils.DrawingSpec(color=(0, 255, 0))\n"
+        "style = vision.drawing_styles.get_default_pose_landmarks_style()\n"
+        "assert spec.color == (0, 255, 0) and style and 'matplotlib.pyplot' in sys.modules\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_cache_dir_env_override(monkeypatch, tmp_path):
     monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path / "x"))
     assert models.cache_dir() == tmp_path / "x"
