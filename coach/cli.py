@@ -217,10 +217,10 @@ def _parallel_frames(path: Path, args, info):
     returns them with the ParallelClip, whose processes stay for the annotated
     video (:func:`_parallel_video` closes it) and the model path."""
     from coach.media.models import ensure_model
-    from coach.session.parallel import ParallelClip, plan_segments, resolve_jobs
+    from coach.session.parallel import ParallelClip, plan_clip, resolve_jobs
 
     model = ensure_model(args.variant, args.model, log=lambda m: print(m, file=sys.stderr))
-    segments = plan_segments(_duration(info), resolve_jobs(args.jobs))
+    segments = plan_clip(path, _duration(info), resolve_jobs(args.jobs))
     clip = ParallelClip(path, model, segments, max_side=args.max_side, frame_count=info.frame_count).__enter__()
     try:
         with _progress(info.frame_count, f"estimating poses ({len(segments)} processes)", not args.quiet) as bar:
@@ -229,7 +229,7 @@ def _parallel_frames(path: Path, args, info):
         clip.close(abandon=True)
         raise
     if not args.annotated:
-        clip.close()
+        clip.close(abandon=True)  # every pose is in: stop the processes without waiting for their exit
     return clip, frames, str(model)
 
 

@@ -186,9 +186,9 @@ def review_video(source, rule, thresholds: Mapping[str, float] | None = None, mo
         model_arg = model
     label = model_name or _model_label(model_arg)
 
-    from coach.session.parallel import plan_segments, resolve_jobs
+    from coach.session.parallel import plan_clip, resolve_jobs
 
-    segments = plan_segments(info.duration, resolve_jobs(jobs))
+    segments = plan_clip(source, info.duration, resolve_jobs(jobs), name=name)
     if len(segments) > 1:
         return _review_parallel(source, rule, thresholds, model_arg, segments, info, name=name, label=label,
                                 annotate=annotate, progress=progress, max_side=max_side,

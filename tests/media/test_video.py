@@ -250,6 +250,13 @@ def test_truncated_tail_keeps_decoded_frames(tmp_path):
     assert 0 < len(frames) < 40
     assert frames[0][1] == 0.0
     assert any("tail_cut.mp4" in str(w.message) for w in caught)
+    # or told to a callback instead (a thread's own warnings: the warnings filters are the process's)
+    told: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again = list(iter_frames(cut, on_warning=told.append))
+    assert len(again) == len(frames) and not caught
+    assert len(told) == 1 and "tail_cut.mp4" in told[0] and "\n" not in told[0]
 
     # cut right after the header: nothing decodable
     head = tmp_path / "head_only.mp4"

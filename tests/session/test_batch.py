@@ -282,6 +282,31 @@ def test_ctrl_c_stops_every_worker_without_a_traceback(clips, pose_model):
     assert err.rstrip().endswith("coach: error: interrupted"), err
 
 
+@pytest.mark.model
+def test_ctrl_c_during_one_clip_on_two_cores_stops_it_without_a_traceback(pose_model):
+    """One clip in two segments: the first in the command's own process (a
+    thread), the second in a worker; Ctrl-C stops both at once."""
+    clip = ROOT.parent / "shared" / "clips" / "polybag" / "bird_dog.mp4"
+    if not clip.exists():
+        pytest.skip(f"{clip} not available (the shared clips are needed beside the checkout)")
+    env = dict(os.environ, COACH_MODEL=str(pose_model))
+    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "analyze", str(clip), "-e", "bird_dog",
+                             "--jobs", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        err = _read_until(proc, b"frame/s", 120)  # the poses' bar: both segments are under way
+        assert b"2 processes" in err, err.decode(errors="replace")
+        os.killpg(proc.pid, signal.SIGINT)
+        out, rest = proc.communicate(timeout=60)  # returns once every process holding stderr is gone
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    err = (err + rest).decode(errors="replace")
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.rstrip().endswith("coach: error: interrupted"), err
+
+
 # ----------------------------------------------------------------------------- Ray
 
 @pytest.mark.slow  # 15-20 s (Ray starts in ~5 s), more on a busy machine

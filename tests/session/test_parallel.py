@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.session.parallel import MIN_SEGMENT_S, OVERLAP_S, plan_segments, resolve_jobs
+from coach.session.parallel import MIN_SEGMENT_S, OVERLAP_S, SEEK_COST, plan_clip, plan_segments, resolve_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 BIRD_DOG = ROOT.parent / "shared" / "clips" / "polybag" / "bird_dog.mp4"
@@ -37,6 +37,47 @@ def test_segments_cover_the_clip_once_in_order(duration, jobs, n):
         assert a.end == b.start  # contiguous: every frame in exactly one segment
         assert b.warm == pytest.approx(max(0.0, b.start - OVERLAP_S))  # the tracker warms up before it
         assert b.start - a.start >= MIN_SEGMENT_S - 1e-9
+
+
+def _work(seg, duration, keyframes):
+    """A segment's work as the plan counts it: its frames and warm-up frames in
+    full, the frames decoded from the keyframe before its warm-up at SEEK_COST."""
+    end = min(seg.end, duration)
+    before = [k for k in keyframes if k <= seg.warm + 1e-6]
+    seek = seg.warm - (before[-1] if before else 0.0)
+    return end - seg.warm + SEEK_COST * seek
+
+
+@pytest.mark.parametrize("duration,jobs,keyframes", [
+    (14.23, 2, [0.0, 8.33]),                      # bird_dog.mp4: a keyframe every 8.3 s
+    (71.2, 2, [8.33 * i for i in range(9)]),
+    (71.2, 4, [0.0]),                             # one keyframe: the later segments seek far
+    (600.0, 8, [2.0 * i for i in range(300)]),    # a webcam recording, a keyframe every 2 s
+    (60.0, 3, [i / 30 for i in range(1800)]),     # every frame a keyframe
+])
+def test_segments_placed_by_keyframes_share_the_work_evenly(duration, jobs, keyframes):
+    segs = plan_segments(duration, jobs, keyframes=keyframes)
+    assert len(segs) == jobs and segs[0].start == 0.0 and segs[0].warm == 0.0 and math.isinf(segs[-1].end)
+    for a, b in zip(segs, segs[1:]):
+        assert a.end == b.start and a.start < b.start
+        assert b.warm == pytest.approx(max(0.0, b.start - OVERLAP_S))
+    work = [_work(s, duration, keyframes) for s in segs]
+    assert max(work) - min(work) < 0.01 * duration, work  # each process has about the same work
+    equal = plan_segments(duration, jobs)  # cut into equal parts, as without the keyframes
+    assert max(work) <= max(_work(s, duration, keyframes) for s in equal) + 1e-6
+    if jobs == 2 and keyframes == [0.0, 8.33]:  # bird_dog: the first segment takes most of the seek's cost
+        assert segs[1].start > equal[1].start + 0.5
+
+
+def test_keyframe_times_are_read_from_the_clip(tmp_path):
+    from coach.media.video import keyframe_times
+
+    assert keyframe_times(need(BIRD_DOG)) == pytest.approx([0.0, 8.333], abs=0.01)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video" * 100)
+    assert keyframe_times(bad) == [] and keyframe_times(tmp_path / "missing.mp4") == []
+    segs = plan_clip(bad, 14.23, 2)  # nothing known of the keyframes: equal parts
+    assert [s.start for s in segs] == [s.start for s in plan_segments(14.23, 2)]
 
 
 def test_an_unknown_duration_is_one_segment():
@@ -93,7 +134,9 @@ def test_two_processes_give_the_sequential_result(pose_model, tmp_path):
     a, b = (PoseTrack.load(tmp_path / f"r{i}.npz") for i in (0, 2))
     la, lb = np.stack([f.landmarks for f in a]), np.stack([f.landmarks for f in b])
     ts = np.array([f.timestamp for f in a])
-    first = ts < plan_segments(ts[-1], 2)[1].start
+    from coach.media.video import probe
+
+    first = ts < plan_clip(clip, probe(clip).duration, 2)[1].start  # as the CLI cuts it
     assert np.array_equal(la[first], lb[first])  # the first segment is the sequential analysis itself
     d = np.abs(la[~first][:, :, :2] - lb[~first][:, :, :2])
     ok = np.isfinite(d)
