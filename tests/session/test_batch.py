@@ -262,15 +262,16 @@ def _read_until(proc: subprocess.Popen, text: bytes, timeout: float) -> bytes:
     return got
 
 
-@pytest.mark.model
-def test_ctrl_c_stops_every_worker_without_a_traceback(clips, pose_model):
+def _interrupted(target: Path, pose_model: Path, started: bytes) -> str:
+    """``coach analyze TARGET -e bird_dog --jobs 2``, Ctrl-C once its stderr
+    shows ``started``; checks exit 130 and the one line, and returns its stderr."""
     env = dict(os.environ, COACH_MODEL=str(pose_model))
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "analyze", str(clips), "-e", "bird_dog",
+    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "analyze", str(target), "-e", "bird_dog",
                              "--jobs", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True)
     try:
-        err = _read_until(proc, b"frame/s", 120)  # a clip's own bar: the workers are analysing
-        assert b"frame/s" in err, err.decode(errors="replace")
+        err = _read_until(proc, b"frame/s", 120)  # a progress bar of frames: the analysis is under way
+        assert started in err, err.decode(errors="replace")
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
         out, rest = proc.communicate(timeout=60)  # returns once every process holding stderr is gone
     finally:
@@ -280,6 +281,12 @@ def test_ctrl_c_stops_every_worker_without_a_traceback(clips, pose_model):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.rstrip().endswith("coach: error: interrupted"), err
+    return err
+
+
+@pytest.mark.model
+def test_ctrl_c_stops_every_worker_without_a_traceback(clips, pose_model):
+    _interrupted(clips, pose_model, b"frame/s")  # a clip's own bar: the workers are analysing
 
 
 @pytest.mark.model
@@ -289,22 +296,7 @@ def test_ctrl_c_during_one_clip_on_two_cores_stops_it_without_a_traceback(pose_m
     clip = ROOT.parent / "shared" / "clips" / "polybag" / "bird_dog.mp4"
     if not clip.exists():
         pytest.skip(f"{clip} not available (the shared clips are needed beside the checkout)")
-    env = dict(os.environ, COACH_MODEL=str(pose_model))
-    proc = subprocess.Popen([sys.executable, "-m", "coach.cli", "analyze", str(clip), "-e", "bird_dog",
-                             "--jobs", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    try:
-        err = _read_until(proc, b"frame/s", 120)  # the poses' bar: both segments are under way
-        assert b"2 processes" in err, err.decode(errors="replace")
-        os.killpg(proc.pid, signal.SIGINT)
-        out, rest = proc.communicate(timeout=60)  # returns once every process holding stderr is gone
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    err = (err + rest).decode(errors="replace")
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert err.rstrip().endswith("coach: error: interrupted"), err
+    _interrupted(clip, pose_model, b"2 processes")  # the poses' bar: both segments are under way
 
 
 # ----------------------------------------------------------------------------- Ray
