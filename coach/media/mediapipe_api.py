@@ -34,8 +34,8 @@ class _LazyDrawingHelpers(importlib.abc.MetaPathFinder):
         if name not in _DRAWING_HELPERS:
             return None
         for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
+            if isinstance(finder, _LazyDrawingHelpers) or not hasattr(finder, "find_spec"):
+                continue  # (two threads may each have installed one)
             spec = finder.find_spec(name, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
