@@ -229,7 +229,7 @@ def _parallel_frames(path: Path, args, info):
         clip.close(abandon=True)
         raise
     if not args.annotated:
-        clip.close(abandon=True)  # every pose is in: stop the processes without waiting for their exit
+        clip.close()
     return clip, frames, str(model)
 
 
