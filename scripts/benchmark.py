@@ -22,7 +22,10 @@ machine's core count and load (/proc/loadavg) before and after.
 
 Clips: ``../shared/clips/polybag/bird_dog.mp4`` and ``long``: that clip looped
 5 times (71 s, 2135 frames, 1080x1920), re-encoded once with libx264 (PyAV) at
-full size into the cache folder.
+full size into the cache folder (``--long-max-side 1280``: scaled to 720x1280,
+the size of a 720p webcam recording; each size is made once and kept). A long
+clip is made again only when its source's content changes (SHA-256), not when
+the source is merely copied again.
 
 Prints numbers and asserts nothing. Bad input (a missing clip, no network for
 the peer venv, ...): one line on stderr, exit 2.
@@ -121,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"the clip the long clip loops (default {DEFAULT_CLIP.name})")
     p.add_argument("--long-loops", type=_count(1), default=LONG_LOOPS, metavar="N",
                    help=f"how many times (default {LONG_LOOPS})")
+    p.add_argument("--long-max-side", type=_count(16), default=None, metavar="PIXELS",
+                   help="scale the long clip so that its longer side is at most PIXELS "
+                        "(e.g. 1280 for a 720p recording; default: the source's size)")
     return p
 
 
@@ -161,11 +167,21 @@ def probe(path: Path) -> dict:
         raise BenchError(f"{path}: not a readable video ({why})") from None
 
 
-def make_long_clip(src: Path, dest: Path, loops: int) -> Path:
+def _even_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """(w, h) scaled so the longer side is at most ``max_side`` (None: as is),
+    both even (H.264 4:2:0 needs even sides)."""
+    if max_side is None or max(width, height) <= max_side:
+        return width, height
+    scale = max_side / max(width, height)
+    return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+
+
+def make_long_clip(src: Path, dest: Path, loops: int, max_side: int | None = None) -> Path:
     """``src`` played ``loops`` times in a row, re-encoded with libx264 (PyAV's
     defaults: CRF 23, preset medium, keyframe at most every 250 frames) at full
-    size, constant frame rate at the source's average rate, no audio. Written
-    to a temporary name and renamed, so a half-written clip is never used."""
+    size (or scaled to ``max_side``, area interpolation), constant frame rate
+    at the source's average rate, no audio. Written to a temporary name and
+    renamed, so a half-written clip is never used."""
     import av
 
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -174,7 +190,7 @@ def make_long_clip(src: Path, dest: Path, loops: int) -> Path:
         with av.open(str(src)) as first:
             s = first.streams.video[0]
             rate = Fraction(s.average_rate) if s.average_rate else Fraction(30)
-            width, height = s.width, s.height
+            width, height = _even_size(s.width, s.height, max_side)
         tb = Fraction(rate.denominator, rate.numerator)
         out = av.open(str(tmp), mode="w", format="mp4")
         try:
@@ -189,7 +205,8 @@ def make_long_clip(src: Path, dest: Path, loops: int) -> Path:
                     vs.thread_type = "AUTO"
                     for frame in c.decode(vs):
                         if frame.format.name != "yuv420p" or (frame.width, frame.height) != (width, height):
-                            frame = frame.reformat(width=width, height=height, format="yuv420p")
+                            frame = frame.reformat(width=width, height=height, format="yuv420p",
+                                                   interpolation="AREA")
                         frame.pts, frame.time_base = i, tb
                         frame.pict_type = av.video.frame.PictureType.NONE  # the encoder picks keyframes
                         i += 1
@@ -208,14 +225,29 @@ def make_long_clip(src: Path, dest: Path, loops: int) -> Path:
     return dest
 
 
-def ensure_long_clip(cache: Path, src: Path, loops: int, skip_setup: bool) -> Path:
-    """The long clip in ``cache/clips``, made when missing or when its source changed."""
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def long_clip_name(src: Path, loops: int, max_side: int | None = None) -> str:
+    return f"{src.stem}_x{loops}" + (f"_max{max_side}" if max_side else "") + ".mp4"
+
+
+def ensure_long_clip(cache: Path, src: Path, loops: int, skip_setup: bool, max_side: int | None = None) -> Path:
+    """The long clip in ``cache/clips``, made when missing or when its source's
+    content changed (a copy of the same file with a new date is the same source)."""
     src = src.resolve()
     if not src.is_file():
         raise BenchError(f"{src}: no such file (the source of the long clip; see --long-source)")
-    dest = cache / "clips" / f"{src.stem}_x{loops}.mp4"
-    st = src.stat()
-    stamp = {"source": str(src), "size": st.st_size, "mtime_ns": st.st_mtime_ns, "loops": loops}
+    dest = cache / "clips" / long_clip_name(src, loops, max_side)
+    stamp = {"source": str(src), "size": src.stat().st_size, "sha256": _sha256(src), "loops": loops,
+             "max_side": max_side}
     sidecar = dest.with_suffix(".json")
     try:
         if dest.is_file() and json.loads(sidecar.read_text()) == stamp:
@@ -224,11 +256,12 @@ def ensure_long_clip(cache: Path, src: Path, loops: int, skip_setup: bool) -> Pa
         pass
     if skip_setup:
         raise BenchError(f"no long clip at {dest} (run once without --skip-setup to make it)")
+    size = f"with its longer side at most {max_side} px" if max_side else "at full size"
     log(f"making the long clip {dest}: {src.name} looped {loops}x, re-encoded with libx264 "
-        "at full size (once; a few minutes) ...")
+        f"{size} (once; a few minutes) ...")
     t0 = perf()
     try:
-        make_long_clip(src, dest, loops)
+        make_long_clip(src, dest, loops, max_side)
         sidecar.write_text(json.dumps(stamp))
     except BenchError:
         raise
@@ -428,7 +461,8 @@ def resolve_clips(args) -> list[tuple[str, Path | None]]:
             src = Path(args.long_source)
             if not src.is_file():
                 raise BenchError(f"{src}: no such file (the source of the long clip; see --long-source)")
-            clips.append((f"{LONG} ({src.name} x{args.long_loops})", None))
+            size = f", at most {args.long_max_side} px" if args.long_max_side else ""
+            clips.append((f"{LONG} ({src.name} x{args.long_loops}{size})", None))
             continue
         p = Path(c)
         if p.is_dir():
@@ -459,7 +493,8 @@ def run(args) -> int:
     cache = Path(args.cache_dir)
     vpy = None if args.ours_only else ensure_peer_venv(cache, args.peer_python, args.skip_setup)
     clips = [(name, path if path is not None else
-              ensure_long_clip(cache, Path(args.long_source), args.long_loops, args.skip_setup))
+              ensure_long_clip(cache, Path(args.long_source), args.long_loops, args.skip_setup,
+                               args.long_max_side))
              for name, path in clips]
     if args.setup_only:
         print(f"peer venv: {vpy.parent.parent if vpy else '(not needed)'}")

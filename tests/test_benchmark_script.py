@@ -116,6 +116,14 @@ def test_long_clip_is_the_source_looped_at_full_size(bench, tmp_path):
     assert not list((tmp_path / "out").glob("*.part"))
 
 
+def test_long_clip_scaled_to_a_max_side_keeps_proportions_and_even_sides(bench, tmp_path):
+    src = short_clip(tmp_path / "src.mp4", seconds=0.5, fps=30, size=(96, 54))
+    long = bench.make_long_clip(src, tmp_path / "out" / "long.mp4", loops=2, max_side=64)
+    info = bench.probe(long)
+    assert info["frames"] == 30
+    assert info["size"] == [64, 36]
+
+
 def test_long_clip_is_made_once_and_again_when_its_source_changes(bench, tmp_path):
     src = short_clip(tmp_path / "src.mp4", seconds=0.5)
     cache = tmp_path / "cache"
@@ -123,6 +131,10 @@ def test_long_clip_is_made_once_and_again_when_its_source_changes(bench, tmp_pat
     made = first.stat().st_mtime_ns
     assert bench.ensure_long_clip(cache, src, 2, skip_setup=True) == first  # reused, not made again
     assert first.stat().st_mtime_ns == made
+    os.utime(src, ns=(made + 10**9, made + 10**9))  # copied again: same content, a new date
+    assert bench.ensure_long_clip(cache, src, 2, skip_setup=True) == first
+    scaled = bench.ensure_long_clip(cache, src, 2, skip_setup=False, max_side=32)  # another size: its own file
+    assert scaled != first and first.stat().st_mtime_ns == made
     short_clip(src, seconds=1.0)  # the source changed
     with pytest.raises(bench.BenchError, match="no long clip"):
         bench.ensure_long_clip(cache, src, 2, skip_setup=True)
