@@ -19,7 +19,9 @@ The same clips can run as Ray tasks (:func:`run_ray`, ``--ray ADDRESS``): one
 task per clip (``num_cpus=1``) reading the file by its absolute path, so the
 path must be visible to every Ray worker (shared storage, the same mount
 point), and ``back-coach`` must be installed on them; the model's bytes are
-sent once (``ray.put``).
+sent once (``ray.put``). The tasks report their progress through a Ray queue
+(an actor without CPUs) that the driver reads a few times a second, so the
+bars are those of a local run.
 """
 from __future__ import annotations
 
@@ -239,7 +241,7 @@ class _Ticker:
         if self.queue is not None:
             try:
                 self.queue.put((self.key, kind, value))
-            except (OSError, ValueError):  # the driver went away
+            except Exception:  # the driver (or Ray's queue actor) went away: progress is only news
                 self.queue = None
 
     def frame(self) -> None:
@@ -409,7 +411,10 @@ class Progress:
         self.overall.update(1)
 
     def event(self, key, kind: str, value: int) -> None:
-        if kind == "start":
+        if kind == "begin":
+            if key in self.counted or key in self.bars:  # started again (a retried task): take back its count
+                self.retry(key)
+        elif kind == "start":
             self.start(key, value)
         elif kind == "frames":
             self.advance(key, value)
@@ -590,15 +595,17 @@ def run_ray(paths: Sequence[Path], opts: Options, model_path: str | None, addres
         model_ref = None
         if model_path and any(not str(p).lower().endswith(TRACK_SUFFIX) for p in paths):
             model_ref = ray.put(Path(model_path).read_bytes())  # once, shared by every task
+        events = _ray_events() if progress.enabled else None
         task = ray.remote(num_cpus=1, max_retries=ATTEMPTS - 1)(analyse_clip)
         refs = {}
         for i, p in enumerate(paths):
             progress.name(i, str(p))
-            refs[task.remote(str(Path(p).absolute()), opts, model_ref, None, i, str(p))] = i
+            refs[task.remote(str(Path(p).absolute()), opts, model_ref, events, i, str(p))] = i
         pending = list(refs)
         try:
             while pending:
                 ready, pending = ray.wait(pending, num_returns=1, timeout=0.25)
+                events = _drain_ray_events(events, progress)
                 for ref in ready:
                     i = refs[ref]
                     try:
@@ -616,6 +623,31 @@ def run_ray(paths: Sequence[Path], opts: Options, model_path: str | None, addres
             raise
     finally:
         ray.shutdown()
+
+
+def _ray_events():
+    """A Ray queue for the tasks' progress (its actor asks for no CPU, so it
+    takes no clip's place); None when it cannot be made (no bars then)."""
+    try:
+        from ray.util.queue import Queue
+
+        return Queue(actor_options={"num_cpus": 0})
+    except Exception:
+        return None
+
+
+def _drain_ray_events(events, progress: Progress):
+    """Hand the tasks' news so far to the bars; returns the queue, or None once
+    it fails (the bars stop; the clips go on)."""
+    if events is None:
+        return None
+    try:
+        n = events.qsize()
+        for key, kind, value in (events.get_nowait_batch(n) if n else ()):
+            progress.event(key, kind, value)
+        return events
+    except Exception:
+        return None
 
 
 # ----------------------------------------------------------------------------- the whole run
@@ -653,7 +685,8 @@ def run_batch(paths: Sequence[Path], opts: Options, model_path: str | None, *, j
     results: list[ClipResult | None] = [None] * len(paths)
     names = report_names(paths, json_dir) if json_dir is not None else None
     workers = 1 if ray_address else max(1, min(jobs, len(paths)))
-    progress = Progress(len(paths), show_progress, workers if not ray_address else 0)
+    progress = Progress(len(paths), show_progress, workers if not ray_address else
+                        (max(1, jobs) if ray_address == "local" else 0))
     t0 = time.monotonic()
 
     def on_result(i: int, res: ClipResult) -> None:

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -50,7 +51,9 @@ def one_error_line(proc: subprocess.CompletedProcess, *words: str) -> str:
 
 
 def skipped_lines(proc: subprocess.CompletedProcess) -> list[str]:
-    return [ln.strip() for ln in proc.stderr.splitlines() if ln.strip().startswith("coach: skipped")]
+    """The "skipped" lines as a terminal shows them (the bars' cursor moves taken out)."""
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", proc.stderr)
+    return [ln.strip() for ln in text.splitlines() if ln.strip().startswith("coach: skipped")]
 
 
 def table_rows(stdout: str) -> dict[str, list[str]]:
@@ -314,9 +317,11 @@ def test_the_same_folder_on_a_local_ray_instance_gives_the_same_rows(tracks, tmp
         _cut(folder / "a.mp4", 1.2, 5.6)
     here = coach("analyze", folder, "-e", "bird_dog", "-q", "--jobs", "2", "--summary", tmp_path / "here.json",
                  model=pose_model)
-    ray = coach("analyze", folder, "-e", "bird_dog", "-q", "--ray", "local", "--jobs", "2",
+    ray = coach("analyze", folder, "-e", "bird_dog", "--ray", "local", "--jobs", "2",  # with the bars
                 "--summary", tmp_path / "ray.json", model=pose_model)
     assert "Traceback" not in ray.stderr, ray.stderr
+    if BIRD_DOG.exists():  # the video's own bar, fed by its Ray task through the queue, as in a local run
+        assert re.search(r"a\.mp4:\s+\d+%.*frame/s", ray.stderr), ray.stderr[-2000:]
     assert ray.returncode == here.returncode == 1, ray.stderr
     assert skipped_lines(ray) == skipped_lines(here) and len(skipped_lines(ray)) == 1
     rows = [json.loads((tmp_path / f"{n}.json").read_text())["clips"] for n in ("here", "ray")]
@@ -367,3 +372,24 @@ def test_a_worker_killed_mid_clip_is_replaced_and_the_clip_analysed_again(clips,
     rows = json.loads((tmp_path / "s.json").read_text())["clips"]
     assert [(Path(r["file"]).name, r["status"], r["done"]) for r in rows] == [
         ("a.mp4", "ok", {"left": 0, "right": 1}), ("b.mp4", "ok", {"left": 1, "right": 0})]
+
+
+def test_a_clip_begun_again_counts_its_frames_once():
+    """A retried task (Ray re-runs a task whose worker died) begins again: the
+    frames its first attempt reported are taken back from the overall count."""
+    from coach.session.batch import Progress
+
+    progress = Progress(2, enabled=False, slots=0)
+    for kind, value in (("begin", 0), ("start", 100), ("frames", 30), ("frames", 10)):
+        progress.event(0, kind, value)
+    progress.event(1, "begin", 0)
+    progress.event(1, "frames", 5)
+    assert progress.frames == 45
+    progress.event(0, "begin", 0)  # the first attempt's worker died; it starts again
+    assert progress.frames == 5
+    progress.event(0, "frames", 100)
+    progress.clip_done(0, 100)
+    progress.clip_done(1, 5)
+    progress.event(0, "frames", 7)  # late news from a finished clip is not counted
+    assert progress.frames == 105
+    progress.close()
