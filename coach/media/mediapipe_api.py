@@ -9,7 +9,8 @@
 MediaPipe's vision package imports its drawing helpers, and they import
 matplotlib.pyplot: 0.45 s of the package's 0.6 s import (measured here), paid
 by every process that analyses a clip. This project draws with its own
-annotators, so before the first import those two modules are made lazy
+annotators, so when this module is imported (before mediapipe, which only
+this module imports) those two modules are made lazy
 (:class:`_LazyDrawingHelpers`): they are loaded on first use, not at import.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ class _LazyDrawingHelpers(importlib.abc.MetaPathFinder):
             return None
         for finder in sys.meta_path:
             if isinstance(finder, _LazyDrawingHelpers) or not hasattr(finder, "find_spec"):
-                continue  # (two threads may each have installed one)
+                continue  # (another instance, e.g. from a reloaded module)
             spec = finder.find_spec(name, path, target)
             if spec is not None:
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
@@ -51,11 +52,13 @@ def _defer_drawing_helpers() -> None:
     sys.meta_path.insert(0, _LazyDrawingHelpers())
 
 
+_defer_drawing_helpers()  # once, here: not on every call (image() runs once a frame)
+
+
 def landmarker(data: bytes, num_poses: int, min_detection_confidence: float, min_presence_confidence: float,
                min_tracking_confidence: float):
     """A PoseLandmarker in VIDEO mode for the bundle ``data``. Raises
     ImportError when mediapipe is not usable, other errors for a bad model."""
-    _defer_drawing_helpers()
     from mediapipe.tasks.python.core.base_options import BaseOptions
     from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
 
@@ -73,7 +76,6 @@ def landmarker(data: bytes, num_poses: int, min_detection_confidence: float, min
 
 def image(rgb: np.ndarray):
     """An ``mp.Image`` (SRGB) of an (H, W, 3) uint8 array."""
-    _defer_drawing_helpers()
     import mediapipe as mp
 
     return mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
@@ -82,7 +84,6 @@ def image(rgb: np.ndarray):
 def _metadata_writer(min_parser_version: str):
     """Import MediaPipe's MetadataWriter, standing in for the compiled
     ``_pywrap_metadata_version`` module that mediapipe >= 0.10.30 wheels lack."""
-    _defer_drawing_helpers()
     try:
         from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer  # noqa: F401
         return metadata_writer
