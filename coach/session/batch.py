@@ -545,14 +545,17 @@ def _local_round(ctx, queue, paths, todo, opts, model_path, jobs, progress, on_r
                 on_result(i, ClipResult(str(paths[i]), FAILED, "the worker processes could not start"))
             again = []
     except BaseException:
-        for fut in futures:
-            fut.cancel()
+        # The pool's own thread cancels what has not begun (cancel_futures),
+        # not this one: a future cancelled here and then failed by that thread
+        # when it sees a worker gone (Python 3.11's terminate_broken) is an
+        # InvalidStateError traceback from the pool's thread. Whichever the
+        # pool's thread sees first, the shutdown or a worker gone, is safe.
+        pool.shutdown(wait=False, cancel_futures=True)
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGTERM)
             except OSError:
                 pass
-        pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
     pids.clear()

@@ -478,7 +478,10 @@ class ParallelClip:
             raise VideoError(f"{self.label}: a worker process stopped unexpectedly "
                              "(out of memory?); try fewer --jobs") from None
         except BaseException:
-            for fut in futures:
+            # Only this process's thread's future: the processes' are cancelled
+            # by their pool's own thread (close()), as one cancelled here and
+            # then failed there on seeing a worker gone is a traceback.
+            for fut in futures[:1]:
                 fut.cancel()
             raise
         results = [fut.result() for fut in futures]

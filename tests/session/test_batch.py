@@ -393,3 +393,41 @@ def test_a_clip_begun_again_counts_its_frames_once():
     progress.event(0, "frames", 7)  # late news from a finished clip is not counted
     assert progress.frames == 105
     progress.close()
+
+
+def test_ctrl_c_while_a_worker_dies_leaves_no_traceback_from_the_pools_thread(tmp_path, monkeypatch):
+    """Ctrl-C with clips still queued, and a worker seen gone before the pool
+    hears of the shutdown (what a busy machine does to the order): the pool's
+    own thread must not fail a future this one cancelled (Python 3.11 prints
+    an InvalidStateError traceback from that thread, as CI once showed)."""
+    import threading
+
+    from coach.session import batch
+
+    for i in range(8):  # one worker, eight clips: most are still queued at the Ctrl-C
+        shutil.copy(TRACKS[0], tmp_path / f"t{i}.track.npz")
+    paths = sorted(tmp_path.glob("*.track.npz"))
+
+    class CtrlC(batch.Progress):
+        def event(self, key, kind, value):
+            if kind == "begin":
+                raise KeyboardInterrupt
+
+    real_kill, killed = os.kill, []
+
+    def kill_and_let_the_pool_see_it(pid, sig):
+        real_kill(pid, sig)
+        killed.append(pid)
+        time.sleep(1.0)  # the pool's thread notices the worker gone before anything else happens
+
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", lambda a: errors.append(a.exc_value))
+    monkeypatch.setattr(batch.os, "kill", kill_and_let_the_pool_see_it)
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_local(paths, batch.Options(), None, 1, CtrlC(len(paths), False, 1), lambda i, r: None)
+    end = time.monotonic() + 10
+    while time.monotonic() < end and any(t.name.startswith("Thread-") and t.is_alive()
+                                          for t in threading.enumerate() if t is not threading.current_thread()):
+        time.sleep(0.1)
+    assert killed, "the worker was not stopped"
+    assert errors == []
