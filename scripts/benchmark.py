@@ -225,16 +225,6 @@ def make_long_clip(src: Path, dest: Path, loops: int, max_side: int | None = Non
     return dest
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def long_clip_name(src: Path, loops: int, max_side: int | None = None) -> str:
     return f"{src.stem}_x{loops}" + (f"_max{max_side}" if max_side else "") + ".mp4"
 
@@ -242,11 +232,13 @@ def long_clip_name(src: Path, loops: int, max_side: int | None = None) -> str:
 def ensure_long_clip(cache: Path, src: Path, loops: int, skip_setup: bool, max_side: int | None = None) -> Path:
     """The long clip in ``cache/clips``, made when missing or when its source's
     content changed (a copy of the same file with a new date is the same source)."""
+    from coach.media.models import sha256_file
+
     src = src.resolve()
     if not src.is_file():
         raise BenchError(f"{src}: no such file (the source of the long clip; see --long-source)")
     dest = cache / "clips" / long_clip_name(src, loops, max_side)
-    stamp = {"source": str(src), "size": src.stat().st_size, "sha256": _sha256(src), "loops": loops,
+    stamp = {"source": str(src), "size": src.stat().st_size, "sha256": sha256_file(src), "loops": loops,
              "max_side": max_side}
     sidecar = dest.with_suffix(".json")
     try:

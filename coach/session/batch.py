@@ -687,8 +687,12 @@ def run_batch(paths: Sequence[Path], opts: Options, model_path: str | None, *, j
     by the caller into ``json_dir`` as it comes (``opts.full_report``)."""
     results: list[ClipResult | None] = [None] * len(paths)
     names = report_names(paths, json_dir) if json_dir is not None else None
-    # bar rows for the clips at work: one per worker here or per local Ray CPU; a cluster's count is not known
-    slots = max(1, min(jobs, len(paths))) if not ray_address else max(1, jobs) if ray_address == "local" else 0
+    if not ray_address:  # bar rows for the clips at work: one per worker process,
+        slots = max(1, min(jobs, len(paths)))
+    elif ray_address == "local":  # one per CPU of the local Ray instance,
+        slots = max(1, jobs)
+    else:  # none set aside on a cluster, whose count is not known here
+        slots = 0
     progress = Progress(len(paths), show_progress, slots)
     t0 = time.monotonic()
 
