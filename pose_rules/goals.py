@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from coach.core.counting import HoldTimer, RepCounter
 
@@ -236,6 +236,18 @@ class Goal:
 
     def metrics(self, p: Progress) -> list[tuple[str, str, str]]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def judged_form(self, p: Progress) -> "tuple[float | None, Mapping[str, float]] | None":
+        """For a goal that judges form itself (the desk's posture time): the
+        share of judged frames in good form (%, None: none judged) and the
+        seconds with each fault; None (the default): the engine's shown
+        faults are what counts."""
+        return None
+
+    def unit_lines(self, units: Sequence[Mapping]) -> list[tuple[str, str]]:
+        """(label, value) rows for a summary that lists when things happened
+        (``units``: the report's reps, reminders, breaks); none by default."""
+        return []
 
 
 class Counter:
@@ -760,6 +772,9 @@ class GoalSet(Goal):
     def metrics(self, p: Progress) -> list[tuple[str, str, str]]:
         return [m for q in p.parts for m in q.metrics()]
 
+    def unit_lines(self, units) -> list[tuple[str, str]]:
+        return [row for g in self.goals for row in g.unit_lines(units)]
+
 
 class _SetCounter(Counter):
     def __init__(self, goal: GoalSet, th):
@@ -854,8 +869,19 @@ class Sitting(Goal):
         st = p.stats
         if short:
             return f"{clock(p.current_s)} sitting"
-        return (f"sitting {clock(p.current_s)} now, {clock(p.total)} in all; {int(st.get('breaks', 0))} breaks, "
-                f"{int(st.get('reminders', 0))} reminders")
+        if _is_still(p):  # a photo: its posture
+            return posture_words(p.now)
+        share = f", slouched {100.0 * st.get('slouched_s', 0.0) / p.total:.0f} %" if p.total > 0 else ""
+        return (f"sitting {clock(p.current_s)} now, {clock(p.total)} in all{share}; "
+                f"{_count(st.get('breaks', 0), 'break')}, {_count(st.get('reminders', 0), 'reminder')}")
+
+    def judged_form(self, p: Progress):
+        """Good form = sitting frames without a posture fault (as judged, not
+        delayed like the cues), and the sitting time with each fault."""
+        st = p.stats
+        sat = st.get("frames_sitting", 0.0) - st.get("frames_unseen", 0.0)
+        pct = 100.0 * (sat - st.get("frames_slouched", 0.0)) / sat if sat > 0 else None
+        return pct, {k[6:]: v for k, v in st.items() if k.startswith("fault:")}
 
     def headline(self, p: Progress) -> Headline:
         st = p.stats
@@ -874,7 +900,7 @@ class Sitting(Goal):
     def lines(self, p: Progress) -> list[tuple[str, str]]:
         st = p.stats
         out = []
-        if st.get("frames", 0) and p.total == 0 and st.get("seconds", 0.0) == 0:  # a photo: no time
+        if _is_still(p):  # a photo: no time
             out.append(("posture", posture_words(p.now)))
         sit = p.total
         out.append(("time sitting", f"{clock(sit)} in all, longest without a break {clock(p.longest_s)}"))
@@ -899,6 +925,39 @@ class Sitting(Goal):
                 ("Slouched", clock(st.get("slouched_s", 0.0)), "Sitting with a posture fault"),
                 ("Breaks", str(int(st.get("breaks", 0))), f"{clock(st.get('break_s', self.break_s))} standing or away"),
                 ("Reminders", str(int(st.get("reminders", 0))), "")]
+
+    def unit_lines(self, units) -> list[tuple[str, str]]:
+        """When each reminder and break happened, in the recording's time:
+        "30:00 (sitting 30:00)", a break "41:10 (after sitting 35:02)" (when
+        the person stood up or left); the first 8 of each."""
+        rem = [u for u in units if u.get("kind") == "reminder"]
+        brk = [u for u in units if u.get("kind") == "break"]
+        out = []
+        if rem:
+            out.append(("reminders at", _first(f"{clock(u['start'])} (sitting {clock(u.get('sitting_s', 0.0))})"
+                                               for u in rem)))
+        if brk:
+            out.append(("breaks at", _first(f"{clock(u['start'])} (after sitting {clock(u.get('sitting_before_s', 0.0))})"
+                                            for u in brk)))
+        return out
+
+
+def _is_still(p: Progress) -> bool:
+    """One frame judged and no time (a photo)."""
+    return p.stats.get("frames", 0) == 1 and p.total == 0 and p.stats.get("seconds", 0.0) == 0
+
+
+def _count(n: float, word: str) -> str:
+    """ "1 break", "2 breaks", "0 reminders"."""
+    n = int(n)
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _first(items, n: int = 8) -> str:
+    """The first ``n`` items joined by ", ", then "and K more"."""
+    items = list(items)
+    more = f" and {len(items) - n} more" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
 
 
 def _duration_words(seconds: float) -> str:
@@ -938,7 +997,8 @@ class _SittingCounter(Counter):
         self.off = 0.0  # standing or away since the last sitting frame
         self.next_due = self.limit_s
         self.st = {"sitting_s": 0.0, "slouched_s": 0.0, "breaks": 0.0, "reminders": 0.0, "standing_s": 0.0,
-                   "away_s": 0.0, "frames": 0.0, "frames_sitting": 0.0, "frames_slouched": 0.0, "seconds": 0.0}
+                   "away_s": 0.0, "frames": 0.0, "frames_sitting": 0.0, "frames_unseen": 0.0, "frames_slouched": 0.0,
+                   "seconds": 0.0}
         self.now: tuple[str, ...] = ()
         self.snoozed = False
         self.units_: list[dict] = []
@@ -955,6 +1015,7 @@ class _SittingCounter(Counter):
         if v.in_position or present:
             self.now = (SITTING,) + (("unseen",) if present else tuple(v.faults))
             st["frames_sitting"] += 1
+            st["frames_unseen"] += present
             self.off = 0.0
             self.streak += dt
             self.total += dt

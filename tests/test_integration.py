@@ -167,6 +167,25 @@ def test_labelled_photo(judge, photo, exercise, expected):
         assert v.status == expected, detail
 
 
+@pytest.mark.parametrize("photo,exercise,words", [
+    ("Glute_Kickback/1.jpg", "hip_extension", 'fault: leg too high ("'),
+    ("Plank/1.jpg", "plank", "good form"),
+    ("Butt_Lift_Bridge/1.jpg", "glute_bridge", "cannot judge: camera angle"),
+])
+def test_a_photo_report_says_what_the_photo_shows(coach, tmp_path, photo, exercise, words):
+    """`coach analyze PHOTO` prints the photo's verdict (a single frame never
+    outlasts the cue delay, so "faults: none" would hide a fault) and puts it
+    in the JSON report."""
+    out = tmp_path / "r.json"
+    proc = coach("analyze", str(_need(PHOTOS / photo)), "-e", exercise, "-q", "--json", str(out))
+    line = next(ln for ln in proc.stdout.splitlines() if ln.strip().startswith("photo"))
+    assert words in line, proc.stdout
+    assert "faults: none" not in proc.stdout
+    still = json.loads(out.read_text())["summary"]["still"]
+    assert still["status"] == {"f": "fault", "g": "good", "c": "cant_see"}[words[0]]
+    assert ("leg_too_high" in still["faults"]) == (exercise == "hip_extension")
+
+
 def test_glute_kickback_start_has_no_leg_fault(judge):
     v = judge("Glute_Kickback/0.jpg", "hip_extension")
     assert v.status == "good", (v.status, v.faults, v.measures)

@@ -14,7 +14,9 @@ JSON (``Report.to_json()``, ``REPORT_VERSION`` 2)::
                  "reached": false, "text": "41.2 of 60 s", "parts": [...]   (several goals only)},
         "fault_time_s": {"hips_sagging": seconds, ...},
         "most_frequent_fault": {"fault", "cue", "time_s"} or null,
-        "note": null or why nothing could be judged
+        "note": null or why nothing could be judged,
+        "still": null, or for a one-frame input (a photo) its verdict:
+                 {"status", "faults": [most important first], "cue", "reason"}
       },
       "faults": [{"fault", "cue", "start", "end", "duration_s"}, ...],
       "reps": [{"side", "start", "end", ...}, ...]      (reps and repeats done),
@@ -74,6 +76,9 @@ class Summary:
     fault_time_s: Mapping[str, float]
     most_frequent_fault: Mapping | None
     note: str | None
+    #: A one-frame input (a photo): its verdict as judged, before any cue
+    #: delay (which a single frame never outlasts); None otherwise.
+    still: Mapping | None = None
 
     def to_dict(self, progress: Progress) -> dict:
         return {"duration_s": _r(self.duration_s, 2), "frames": self.frames,
@@ -81,7 +86,7 @@ class Summary:
                 "time_in_position_s": _r(self.time_in_position_s, 2), "goal": progress.to_dict(),
                 "fault_time_s": {k: _r(v, 2) for k, v in sorted(self.fault_time_s.items())},
                 "most_frequent_fault": dict(self.most_frequent_fault) if self.most_frequent_fault else None,
-                "note": self.note}
+                "note": self.note, "still": dict(self.still) if self.still else None}
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +165,12 @@ class ReportBuilder:
                 "progress": p.values(), "current_hold_s": p.current_s, "measures": st.verdict.measures,
             })
 
+    def _still(self) -> dict | None:
+        if self.frames != 1 or self.last is None:
+            return None
+        v = self.last.verdict
+        return {"status": v.status, "faults": list(v.faults), "cue": v.cue, "reason": v.reason or None}
+
     def _close(self, f: str, t: float, into: list) -> None:
         start = self.fault_open[f]
         into.append(FaultInterval(f, self.rule.fault(f).cue, start, t))
@@ -188,7 +199,7 @@ class ReportBuilder:
             duration_s=(end_t - (self.first_t or 0.0)) if self.frames else 0.0, frames=self.frames,
             frames_with_person=self.frames_with_person, time_visible_s=engine.time_visible,
             time_in_position_s=engine.time_in_position, fault_time_s=dict(self.fault_time),
-            most_frequent_fault=most, note=note)
+            most_frequent_fault=most, note=note, still=self._still())
         return Report(self.rule, self.source, self.model, dict(engine.th), summary, engine.progress,
                       tuple(faults), tuple(engine.counter.units()), tuple(self.rows))
 
@@ -207,6 +218,20 @@ def to_json(obj: dict, indent: int | None = 1) -> str:
     return json.dumps(clean(obj), indent=indent, allow_nan=False)
 
 
+def still_words(still: Mapping, rule: Rule) -> str:
+    """A photo's verdict in words: "good form", "fault: hips sagging ("Lift
+    your hips")", "not in the plank position", "cannot judge: ..."."""
+    status, cue = still.get("status"), still.get("cue")
+    if status == "good":
+        return "good form"
+    if status == "fault":
+        names = ", ".join(f.replace("_", " ") for f in still.get("faults") or ())
+        return f"fault: {names}" + (f' ("{cue}")' if cue else "")
+    if status == "not_in_position":
+        return f"not in the {rule.name.replace('_', ' ')} position" + (f' ("{cue}")' if cue else "")
+    return "cannot judge: " + (still.get("reason") or cue or "the body is not seen")
+
+
 def format_summary(rep: Report) -> str:
     """Human-readable summary of a report."""
     s = rep.summary
@@ -214,10 +239,14 @@ def format_summary(rep: Report) -> str:
              f"  duration            {s.duration_s:.1f} s ({s.frames} frames, person seen in {s.frames_with_person})"]
     if rep.rule.judged and not rep.rule.monitor:
         lines.append(f"  time in position    {s.time_in_position_s:.1f} s")
-    for label, text in rep.progress.lines():
+    if s.still and rep.rule.judged and not rep.rule.monitor:  # a monitor's goal words its photo itself
+        lines.append(f"  {'photo':<19} {still_words(s.still, rep.rule)}")
+    for label, text in rep.progress.lines() + rep.progress.goal.unit_lines(rep.reps):
         lines.append(f"  {label:<19} {text}")
     what = "posture cues shown" if rep.rule.monitor else "faults"
-    if rep.faults:
+    if s.still:  # one frame: its verdict is above; no fault lasts long enough to be shown
+        pass
+    elif rep.faults:
         lines.append(f"  {what}:")
         for f in rep.faults:
             lines.append(f"    {f.start:7.2f}-{f.end:7.2f} s  {f.fault:<14} \"{f.cue}\"")
@@ -228,4 +257,4 @@ def format_summary(rep: Report) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["REPORT_VERSION", "Report", "Summary", "FaultInterval", "ReportBuilder", "to_json", "format_summary"]
+__all__ = ["REPORT_VERSION", "Report", "Summary", "FaultInterval", "ReportBuilder", "to_json", "format_summary", "still_words"]

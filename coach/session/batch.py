@@ -82,12 +82,15 @@ def is_many(spec: str | None) -> bool:
 
 
 def is_clip(path: Path) -> bool:
-    return not path.name.startswith(".") and path.suffix.lower() in VIDEO_SUFFIXES + (TRACK_SUFFIX,)
+    """A file a folder run analyses: a video, a photo or a landmark track (not a hidden file)."""
+    from coach.media.video import STILL_SUFFIXES
+
+    return not path.name.startswith(".") and path.suffix.lower() in VIDEO_SUFFIXES + STILL_SUFFIXES + (TRACK_SUFFIX,)
 
 
 def expand(specs: Sequence[str]) -> list[Path]:
     """The clips ``specs`` name, in order, each once: a folder gives its video
-    files and tracks (sorted by name, not recursive, hidden files left out); a
+    files, photos and tracks (sorted by name, not recursive, hidden files left out); a
     glob pattern every file it matches (sorted; ``**`` recurses); a file
     itself. Raises :class:`BatchError` when a folder has no clip or a pattern
     matches no file."""
@@ -112,8 +115,11 @@ def expand(specs: Sequence[str]) -> list[Path]:
                 raise BatchError(f"{spec}: cannot list the folder ({e.strerror or e})") from None
             found = [p / n for n in names if is_clip(p / n) and (p / n).is_file()]
             if not found:
-                raise BatchError(f"{spec}: no video files ({', '.join(VIDEO_SUFFIXES[:6])}, ...) "
-                                 f"or landmark tracks (.npz) in this folder (subfolders are not searched; "
+                from coach.media.video import STILL_SUFFIXES
+
+                raise BatchError(f"{spec}: no video files ({', '.join(VIDEO_SUFFIXES[:6])}, ...), photos "
+                                 f"({', '.join(STILL_SUFFIXES)}) or landmark tracks (.npz) in this folder "
+                                 f"(subfolders are not searched; "
                                  f"use a pattern such as '{p / '**' / '*.mp4'}')")
             for f in found:
                 add(f)
@@ -180,12 +186,16 @@ class ClipResult:
     analysis_s: float = 0.0  # wall time of the analysis
     warnings: list = field(default_factory=list)
     report: dict | None = None  # the full report (Options.full_report)
+    still_faults: list | None = None  # a photo: its faults as judged, most important first
 
     @property
     def ok(self) -> bool:
         return self.status == OK
 
-    def main_faults(self, n: int = 3) -> list[tuple[str, float]]:
+    def main_faults(self, n: int = 3) -> list[tuple[str, float | None]]:
+        """The faults with the most time (None: a photo's faults, which have no time)."""
+        if self.still_faults is not None:
+            return [(f, None) for f in self.still_faults[:n]]
         return sorted(self.fault_time_s.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
     def row(self) -> dict:
@@ -200,6 +210,7 @@ class ClipResult:
                 "done": g.get("done"), "good": g.get("good"), "target": g.get("target"), "reached": g.get("reached"),
                 "good_form_pct": _round(self.good_form_pct, 1), "main_fault": main[0][0] if main else None,
                 "fault_time_s": {k: _round(v, 2) for k, v in sorted(self.fault_time_s.items())},
+                "photo_faults": None if self.still_faults is None else "; ".join(self.still_faults),
                 "error": self.error, "analysis_s": _round(self.analysis_s, 2)}
 
 
@@ -337,6 +348,16 @@ def _analyse(path: str, name: str, opts: Options, model, ticker: _Ticker, res: C
     res.goal = report.progress.to_dict()
     res.good_form_pct = 100.0 * counts["good"] / judged if (judged and rule.judged) else None
     res.fault_time_s = dict(s.fault_time_s)
+    own = report.progress.goal.judged_form(report.progress)  # a goal that judges form itself (the desk)
+    if own is not None:
+        res.good_form_pct, res.fault_time_s = own[0], dict(own[1])
+    if s.still and rule.judged:  # a photo: its verdict, not a time
+        status, res.still_faults, res.fault_time_s = s.still["status"], list(s.still["faults"]), {}
+        res.good_form_pct = 100.0 if status == GOOD else 0.0 if status == FAULT else None
+        if own is None:
+            from coach.engine.report import still_words
+
+            res.goal = {**res.goal, "text": still_words(s.still, rule)}
     if opts.full_report:
         res.report = report.to_dict()
     if s.frames == 0:
@@ -728,7 +749,8 @@ def format_table(outcome: BatchOutcome) -> str:
     rows = []
     for r in outcome.results:
         if r.ok or r.status == NO_PERSON:
-            faults = ", ".join(f"{k} {v:.1f} s" for k, v in r.main_faults()) or ("none" if r.ok else "")
+            faults = ", ".join(k if v is None else f"{k} {v:.1f} s" for k, v in r.main_faults()) or (
+                "none" if r.ok else "")
             result = (r.goal or {}).get("text") or "-"
             if r.status == NO_PERSON:
                 result, faults = r.error or "no person", ""
@@ -760,7 +782,7 @@ def format_table(outcome: BatchOutcome) -> str:
 
 CSV_COLUMNS = ("file", "status", "exercise", "duration_s", "frames", "frames_with_person", "time_in_position_s",
                "result", "kind", "unit", "total", "done", "good", "target", "reached", "good_form_pct", "main_fault",
-               "fault_time_s", "error", "analysis_s")
+               "fault_time_s", "photo_faults", "error", "analysis_s")
 
 
 def _cell(v) -> str:

@@ -170,7 +170,8 @@ def show_review(rv: dict) -> None:
         st.warning(f"The person was never in the {rule.title.lower()} position, so no form was judged. "
                    "Check the exercise and that the camera sees them from the side, whole body in view.")
     summary_metrics(report)
-    st.write(" · ".join(f"{label.capitalize()}: **{text}**" for label, text in report.progress.lines()))
+    rows = report.progress.lines() + report.progress.goal.unit_lines(report.reps)  # + when reminders, breaks came
+    st.write(" · ".join(f"{label.capitalize()}: **{text}**" for label, text in rows))
 
     vid, chart = st.columns([2, 3])
     with vid:

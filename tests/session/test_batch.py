@@ -252,6 +252,56 @@ def test_a_folder_of_clips_matches_each_clip_analysed_alone(clips, pose_model, t
     assert rows["a.mp4"]["done"] == "left=0; right=1" and rows["b.mp4"]["done"] == "left=1; right=0"
 
 
+SHARED_CLIPS = ROOT.parent / "shared" / "clips"
+
+
+@pytest.mark.model
+def test_a_folder_of_desk_photos_gives_each_photos_posture(pose_model, tmp_path):
+    """A folder of photos (issue 12's check: the seated photos through
+    `coach analyze -e desk_posture`): a row per photo with its posture, good
+    form 0 % for a slouched or reclined one and its faults named, 100 % upright;
+    a corrupt photo is one skipped line."""
+    names = {"hunchback.jpg": ("sitting: slouched, head forward", "0 %", "slouched, head_forward"),
+             "recline.jpg": ("sitting: reclined", "0 %", "reclined"),
+             "straight_hf.jpg": ("sitting upright", "100 %", "none")}
+    d = tmp_path / "photos"
+    d.mkdir()
+    for n in names:
+        if not (SHARED_CLIPS / "sittingposture_nvv" / n).is_file():
+            pytest.skip("the shared seated photos (../shared/clips/sittingposture_nvv) are missing")
+        shutil.copy(SHARED_CLIPS / "sittingposture_nvv" / n, d / n)
+    (d / "broken.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
+    proc = coach("analyze", d, "-e", "desk_posture", "-q", "--summary", tmp_path / "s.json", model=pose_model)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # one file failed
+    assert len(skipped_lines(proc)) == 1 and "broken.jpg" in skipped_lines(proc)[0], proc.stderr
+    lines = {Path(ln.split()[0]).name: ln for ln in proc.stdout.splitlines()[1:-1]}
+    for n, (posture, good, faults) in names.items():
+        assert posture in lines[n] and good in lines[n] and lines[n].endswith(faults), lines[n]
+    rows = {Path(r["file"]).name: r for r in json.loads((tmp_path / "s.json").read_text())["clips"]}
+    assert rows["hunchback.jpg"]["photo_faults"] == "slouched; head_forward"
+    assert rows["hunchback.jpg"]["good_form_pct"] == 0.0 and rows["straight_hf.jpg"]["good_form_pct"] == 100.0
+    assert rows["recline.jpg"]["result"] == "sitting: reclined"
+
+
+@pytest.mark.model
+def test_exercise_photos_in_a_folder_give_their_verdict_not_an_empty_count(pose_model, tmp_path):
+    """An exercise photo's row says what the photo shows (a fault is named,
+    with 0 % good form) instead of "0 of 60 s, faults none"."""
+    src = SHARED_CLIPS / "free_exercise_db" / "Glute_Kickback"
+    if not (src / "1.jpg").is_file():
+        pytest.skip("the shared exercise photos are missing")
+    d = tmp_path / "photos"
+    d.mkdir()
+    shutil.copy(src / "0.jpg", d / "start.jpg")
+    shutil.copy(src / "1.jpg", d / "leg_high.jpg")
+    proc = coach("analyze", d, "-e", "hip_extension", "-q", model=pose_model)
+    assert proc.returncode == 0, proc.stderr
+    lines = {Path(ln.split()[0]).name: ln for ln in proc.stdout.splitlines()[1:-1]}
+    assert "good form" in lines["start.jpg"] and "100 %" in lines["start.jpg"], lines["start.jpg"]
+    assert "fault: leg too high" in lines["leg_high.jpg"] and lines["leg_high.jpg"].endswith("leg_too_high")
+
+
 def _read_until(proc: subprocess.Popen, text: bytes, timeout: float) -> bytes:
     got, end = b"", time.monotonic() + timeout
     fd = proc.stderr.fileno()

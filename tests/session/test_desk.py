@@ -357,6 +357,23 @@ def test_calibrating_during_a_session_keeps_the_sitting_time(bases):
     assert [u.t for u in d.said("reminder")] == [1800.0]
 
 
+def test_a_forty_minute_track_through_coach_analyze_says_when_the_reminder_came(bases, tmp_path, capsys):
+    """What a user reviewing a day would read: 10 min sitting, 30 s away (not
+    a break), 30 min sitting: one reminder, at 30:30 of the recording and
+    30:00 of sitting; then 2 min away (a break, from 40:30) and 1 min sitting."""
+    from coach.cli import main
+
+    d = Desk(bases).feed("sit", 10 * 60).feed("away", 30).feed("sit", 30 * 60).feed("away", 120).feed("sit", 60)
+    path = tmp_path / "desk40.npz"
+    PoseTrack.from_frames(d.frames).save(path)
+    assert main(["analyze", str(path), "-e", "desk_posture", "-q"]) == 0
+    rows = {line[:21].strip(): line[21:].strip() for line in capsys.readouterr().out.splitlines()[1:]}
+    assert rows["reminders given"].startswith("1 ")
+    assert rows["reminders at"] == "30:30 (sitting 30:00)"
+    assert rows["breaks taken"].startswith("1 ")
+    assert rows["breaks at"].startswith("40:29 (after sitting 39:59")
+
+
 # ----------------------------------------------------------------------------- replay
 
 def test_a_replay_of_the_frames_counts_the_same_as_the_live_run(bases):
