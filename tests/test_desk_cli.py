@@ -195,10 +195,14 @@ def test_bad_options(tmp_path):
 # ----------------------------------------------------------------------------- the camera loop (fake camera)
 
 class FakeCapture:
-    """A camera at ``fps`` showing ``image`` (BGR); ``fail_after``: grab fails from then on."""
+    """A camera at ``fps`` showing ``image`` (BGR); ``fail_after``: grab fails from then on.
+    ``virtual``: no sleeping; :meth:`clock` is the last frame's time (its index / fps),
+    for a test that must not depend on how busy the machine is."""
 
-    def __init__(self, image: np.ndarray, fps: float = 30.0, fail_after: int | None = None, opened: bool = True):
+    def __init__(self, image: np.ndarray, fps: float = 30.0, fail_after: int | None = None, opened: bool = True,
+                 virtual: bool = False):
         self.image, self.every, self.fail_after, self.opened = image, 1.0 / fps, fail_after, opened
+        self.fps, self.virtual = fps, virtual
         self.grabs = self.retrieves = 0
         self.released = False
         self.props: dict = {}
@@ -210,8 +214,12 @@ class FakeCapture:
         self.props[prop] = value
         return True
 
+    def clock(self) -> float:
+        return (self.grabs - 1) / self.fps
+
     def grab(self):
-        time.sleep(self.every)
+        if not self.virtual:
+            time.sleep(self.every)
         self.grabs += 1
         return self.fail_after is None or self.grabs <= self.fail_after
 
@@ -224,15 +232,14 @@ class FakeCapture:
 
 
 def test_camera_frames_judges_two_a_second_and_decodes_only_those():
-    cap = FakeCapture(np.zeros((48, 64, 3), np.uint8), fps=30)
+    cap = FakeCapture(np.zeros((48, 64, 3), np.uint8), fps=30, virtual=True)
     got = []
-    for rgb, t in desk_cli.camera_frames(cap, 0, 2.0):
+    for rgb, t in desk_cli.camera_frames(cap, 0, 2.0, clock_fn=cap.clock):
         got.append(t)
         if t >= 2.0:
             break
-    assert len(got) == 5 and got[0] == 0.0
-    assert np.diff(got) == pytest.approx([0.5] * 4, abs=0.08)
-    assert cap.retrieves == 5 and cap.grabs >= 55  # every frame grabbed, 5 decoded
+    assert got == pytest.approx([0.0, 0.5, 1.0, 1.5, 2.0])
+    assert cap.retrieves == 5 and cap.grabs == 61  # every frame of the 2 s grabbed, 5 decoded
     assert cap.released
 
 
