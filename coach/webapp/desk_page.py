@@ -158,14 +158,21 @@ background:#fff;cursor:pointer">Allow notifications</button>
 
 def _buttons(session: LiveSession, status: dict, key: str = "desk") -> None:
     """Pause / Resume, Snooze / Unsnooze, Calibrate. The commands go in through
-    on_click (before the rerun), so the labels and the indicator are right at once."""
+    on_click (before the rerun), so the labels and the indicator are right at once.
+
+    Each state's button has its own key ("desk_pause" / "desk_resume"): Streamlit
+    delivers a click again in the next run when the once-a-second refresh cuts
+    the run the click started, and by then the run may have registered the
+    button's callback for the other state: one key for both turned a Resume
+    into Resume + Pause (seen in the browser test on a busy machine)."""
     paused, snoozed = bool(status.get("paused")), status.get("snoozed_until") is not None
     c1, c2 = st.columns(2)
-    c1.button("Resume" if paused else "Pause", key=f"{key}_pause", width="stretch",
+    c1.button("Resume" if paused else "Pause", key=f"{key}_{'resume' if paused else 'pause'}", width="stretch",
               icon=":material/play_arrow:" if paused else ":material/pause:",
               help="Pause: the camera's picture is not looked at (the sitting time neither counts nor resets)",
               on_click=session.command, args=("resume" if paused else "pause",))
-    c2.button("Unsnooze" if snoozed else f"Snooze {SNOOZE_MIN:.0f} min", key=f"{key}_snooze", width="stretch",
+    c2.button("Unsnooze" if snoozed else f"Snooze {SNOOZE_MIN:.0f} min", key=f"{key}_{'unsnooze' if snoozed else 'snooze'}",
+              width="stretch",
               icon=":material/notifications_active:" if snoozed else ":material/snooze:",
               help=f"No cues or reminders for {SNOOZE_MIN:.0f} minutes (a due reminder comes when the snooze ends)",
               on_click=session.command, args=("unsnooze" if snoozed else "snooze",))

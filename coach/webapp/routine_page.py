@@ -71,7 +71,8 @@ def _controls(session: LiveSession, key: str) -> None:
         st.html(_step_table(snap))
         return
     c1, c2 = st.columns(2)
-    if c1.button("Resume" if paused else "Pause", key=f"{key}_pause", width="stretch",
+    # a key per state (as on the Desk page): a click delivered again in a later run cannot turn into the other command
+    if c1.button("Resume" if paused else "Pause", key=f"{key}_{'resume' if paused else 'pause'}", width="stretch",
                  icon=":material/play_arrow:" if paused else ":material/pause:"):
         session.command("resume" if paused else "pause")
     if c2.button("Skip", key=f"{key}_skip", width="stretch", icon=":material/skip_next:",

@@ -169,11 +169,11 @@ def test_pause_snooze_and_calibrate_reach_the_session():
     at.button(key="desk_pause").click().run()
     no_exceptions(at)
     assert session.snapshot().routine["paused"]
-    assert at.button(key="desk_pause").label == "Resume"  # at once: the command went in before the rerun
+    assert at.button(key="desk_resume").label == "Resume"  # at once: the command went in before the rerun
     before = session.snapshot().routine["sitting_s"]
     t = sit(session, 5.0, t + 0.5)
     assert session.snapshot().routine["sitting_s"] == before  # paused: not counted
-    at.button(key="desk_pause").click().run()
+    at.button(key="desk_resume").click().run()
     assert not session.snapshot().routine["paused"] and at.button(key="desk_pause").label == "Pause"
     t = sit(session, 5.0, t + 0.5)
     assert session.snapshot().routine["sitting_s"] > before + 4  # counting again, not reset
@@ -181,9 +181,9 @@ def test_pause_snooze_and_calibrate_reach_the_session():
     at.button(key="desk_snooze").click().run()
     no_exceptions(at)
     assert session.snapshot().routine["snoozed_until"] == pytest.approx(t + 600)
-    assert at.button(key="desk_snooze").label == "Unsnooze" and desk(at)["snoozed"] == "1"
+    assert at.button(key="desk_unsnooze").label == "Unsnooze" and desk(at)["snoozed"] == "1"
     assert any(i["text"] == "Snoozed for 10 minutes" for i in speech_items(at))
-    at.button(key="desk_snooze").click().run()
+    at.button(key="desk_unsnooze").click().run()
     assert session.snapshot().routine["snoozed_until"] is None and at.button(key="desk_snooze").label == "Snooze 10 min"
 
     at.button(key="desk_calibrate").click().run()

@@ -136,7 +136,7 @@ def test_skip_and_pause_reach_the_routine_in_the_session():
     session.process(img, 2.1)
     assert session.snapshot().routine["paused"]
     at.run()
-    assert at.button(key="routine_pause").label == "Resume"
+    assert at.button(key="routine_resume").label == "Resume"
     at.button(key="routine_skip").click().run()
     session.process(img, 2.2)
     snap = session.snapshot()
