@@ -160,11 +160,12 @@ def _buttons(session: LiveSession, status: dict, key: str = "desk") -> None:
     """Pause / Resume, Snooze / Unsnooze, Calibrate. The commands go in through
     on_click (before the rerun), so the labels and the indicator are right at once.
 
-    Each state's button has its own key ("desk_pause" / "desk_resume"): Streamlit
-    delivers a click again in the next run when the once-a-second refresh cuts
-    the run the click started, and by then the run may have registered the
-    button's callback for the other state: one key for both turned a Resume
-    into Resume + Pause (seen in the browser test on a busy machine)."""
+    Each state's button has its own key ("desk_pause" / "desk_resume"). With one
+    key for both, a browser test on a busy machine once saw Resume followed by
+    "paused" again, though nothing else sends "pause": most likely the click
+    reached a later run too (the panel refreshes once a second), by when that
+    key's callback was the other state's. Not reproduced; with a key per state
+    a click read twice repeats its own command, which is harmless."""
     paused, snoozed = bool(status.get("paused")), status.get("snoozed_until") is not None
     c1, c2 = st.columns(2)
     c1.button("Resume" if paused else "Pause", key=f"{key}_{'resume' if paused else 'pause'}", width="stretch",
