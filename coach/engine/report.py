@@ -243,14 +243,13 @@ def format_summary(rep: Report) -> str:
         lines.append(f"  {'photo':<19} {still_words(s.still, rep.rule)}")
     for label, text in rep.progress.lines() + rep.progress.goal.unit_lines(rep.reps):
         lines.append(f"  {label:<19} {text}")
-    what = "posture cues shown" if rep.rule.monitor else "faults"
-    if s.still:  # one frame: its verdict is above; no fault lasts long enough to be shown
-        pass
-    elif rep.faults:
+    # the shown faults; none for a photo: its verdict is above (one frame never outlasts the cue delay)
+    what = None if s.still else "posture cues shown" if rep.rule.monitor else "faults"
+    if what and rep.faults:
         lines.append(f"  {what}:")
         for f in rep.faults:
             lines.append(f"    {f.start:7.2f}-{f.end:7.2f} s  {f.fault:<14} \"{f.cue}\"")
-    elif rep.rule.judged:
+    elif what and rep.rule.judged:
         lines.append(f"  {what}: none")
     if s.note:
         lines.append(f"  note: {s.note}")
